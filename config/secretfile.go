@@ -1,0 +1,79 @@
+package config
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// fileRef is a *_file key waiting to be read.
+type fileRef struct {
+	key   string // the secret's key, without "_file"
+	entry entry  // the *_file entry itself
+	name  string // the path as written
+	dst   func(*Config) *Secret
+}
+
+// readSecretFiles loads every *_file secret, after checking that the inline form is unset.
+func (d *decoder) readSecretFiles(c *Config) {
+	for _, f := range d.files {
+		if f.dst(c).IsSet() {
+			d.fail(f.entry, "set either %s or %s, not both", lastPart(f.key), lastPart(f.entry.key))
+			continue
+		}
+		value, ok := d.readSecretFile(f)
+		if ok {
+			*f.dst(c) = NewSecret(value)
+		}
+	}
+}
+
+func (d *decoder) readSecretFile(f fileRef) (string, bool) {
+	path := secretPath(f.name, filepath.Dir(d.file))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		d.fail(f.entry, "read secret file: %v", err) // names the path, holds no content
+		return "", false
+	}
+	value := strings.TrimRight(string(data), "\r\n")
+	if value == "" {
+		d.fail(f.entry, "secret file %s is empty", path)
+		return "", false
+	}
+	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
+		d.warn("%s: %s: secret file %s is readable by group or others (mode %04o); "+
+			"restrict it with chmod 600", d.file, f.entry.key, path, info.Mode().Perm())
+	}
+	d.contents[f.entry.key] = value
+	return value, true
+}
+
+// secretPath resolves a *_file value. Absolute paths stay as they are; a bare name is first
+// looked for in $CREDENTIALS_DIRECTORY (systemd LoadCredential=); everything else is relative
+// to the configuration file's folder.
+func secretPath(name, configDir string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" && !strings.ContainsRune(name, '/') {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return filepath.Join(configDir, name)
+}
+
+// validWebhookSecret reports whether s is "whsec_" followed by non-empty base64.
+func validWebhookSecret(s string) bool {
+	b64, ok := strings.CutPrefix(s, "whsec_")
+	if !ok || b64 == "" {
+		return false
+	}
+	if _, err := base64.StdEncoding.DecodeString(b64); err == nil {
+		return true
+	}
+	_, err := base64.RawStdEncoding.DecodeString(b64)
+	return err == nil
+}
