@@ -63,6 +63,8 @@ func (s *Store) openDB() (*bolt.DB, error) {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("open store %s: %w", s.path, ErrLocked)
+	case errors.Is(err, errCorrupt):
+		return nil, fmt.Errorf("open store %s: %w", s.path, err)
 	case err != nil && isDamage(err):
 		return nil, fmt.Errorf("open store %s: %w: %w", s.path, errCorrupt, err)
 	case err != nil:
@@ -71,7 +73,10 @@ func (s *Store) openDB() (*bolt.DB, error) {
 
 	if err := guard(func() error { return verify(db) }); err != nil {
 		_ = guard(db.Close)
-		return nil, fmt.Errorf("verify store %s: %w: %w", s.path, errCorrupt, err)
+		if !errors.Is(err, errCorrupt) {
+			err = fmt.Errorf("%w: %w", errCorrupt, err)
+		}
+		return nil, fmt.Errorf("verify store %s: %w", s.path, err)
 	}
 	return db, nil
 }
@@ -84,7 +89,7 @@ func isDamage(err error) bool {
 	if errors.As(err, &pathErr) {
 		return false
 	}
-	return errors.Is(err, errCorrupt) || errors.Is(err, berrors.ErrInvalid) ||
+	return errors.Is(err, berrors.ErrInvalid) ||
 		errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) ||
 		errors.Is(err, berrors.ErrInvalidMapping)
 }
