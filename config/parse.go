@@ -76,7 +76,7 @@ func (d *decoder) apply(c *Config, e entry) {
 	case fields[e.key] != nil:
 		fields[e.key](d, c, e)
 	default:
-		d.fail(e, "%s", unknownRule(parent, name))
+		d.fail(e, "%s", unknownRule(parent, name, e.typ))
 	}
 }
 

@@ -126,7 +126,7 @@ func cutLast(key string) (parent, name string, ok bool) {
 
 // suggest returns the allowed name closest to a misspelt one, or "".
 func suggest(name string, allowed []string) string {
-	best, bestDist := "", 3
+	best, bestDist := "", min(2, max(1, len(name)/3))+1
 	for _, a := range allowed {
 		if strings.EqualFold(a, name) {
 			return a
@@ -172,10 +172,14 @@ func describe(typ string) string {
 	return typ
 }
 
-// unknownRule is the rule text for a key the schema does not know.
-func unknownRule(parent, name string) string {
-	if s := suggest(name, keysUnder(parent)); s != "" {
-		return fmt.Sprintf("unknown key (did you mean %q?)", s)
+// unknownRule is the rule text for a key or table the schema does not know.
+func unknownRule(parent, name, typ string) string {
+	what := "unknown key"
+	if typ == "hash" {
+		what = "unknown table"
 	}
-	return "unknown key"
+	if s := suggest(name, keysUnder(parent)); s != "" {
+		return fmt.Sprintf("%s (did you mean %q?)", what, s)
+	}
+	return what
 }

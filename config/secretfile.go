@@ -2,6 +2,9 @@ package config
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,16 +25,16 @@ func (d *decoder) readSecretFiles(c *Config) {
 			d.fail(f.entry, "set either %s or %s, not both", lastPart(f.key), lastPart(f.entry.key))
 			continue
 		}
-		value, ok := d.readSecretFile(f)
-		if ok {
+		if value, ok := d.readSecretFile(f); ok {
 			*f.dst(c) = NewSecret(value)
 		}
 	}
 }
 
+// readSecretFile reads one secret file, warning when its mode lets other users read it.
 func (d *decoder) readSecretFile(f fileRef) (string, bool) {
 	path := secretPath(f.name, filepath.Dir(d.file))
-	data, err := os.ReadFile(path)
+	data, info, err := readSmallFile(path)
 	if err != nil {
 		d.fail(f.entry, "read secret file: %v", err) // names the path, holds no content
 		return "", false
@@ -41,12 +44,38 @@ func (d *decoder) readSecretFile(f fileRef) (string, bool) {
 		d.fail(f.entry, "secret file %s is empty", path)
 		return "", false
 	}
-	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
 		d.warn("%s: %s: secret file %s is readable by group or others (mode %04o); "+
-			"restrict it with chmod 600", d.file, f.entry.key, path, info.Mode().Perm())
+			"restrict it with chmod 600", d.file, f.entry.key, path, perm)
 	}
 	d.contents[f.entry.key] = value
 	return value, true
+}
+
+// maxSecretFile bounds what is read from a secret file.
+const maxSecretFile = 64 << 10
+
+// errNotRegular rejects devices and pipes, which could block a read forever.
+var errNotRegular = errors.New("not a regular file")
+
+// readSmallFile reads a regular file of at most maxSecretFile bytes.
+func readSmallFile(path string) ([]byte, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case !info.Mode().IsRegular():
+		return nil, nil, fmt.Errorf("%s: %w", path, errNotRegular)
+	case info.Size() > maxSecretFile:
+		return nil, nil, fmt.Errorf("%s: larger than %d bytes", path, maxSecretFile)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile))
+	return data, info, err
 }
 
 // secretPath resolves a *_file value. Absolute paths stay as they are; a bare name is first
