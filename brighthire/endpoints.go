@@ -27,6 +27,9 @@ type API interface {
 
 var _ API = (*Client)(nil)
 
+// errNoCursor is a page that claims more items but gives no way to reach them.
+var errNoCursor = errors.New("list ready interviews: has_more without a new cursor")
+
 // pageSize is the list page size the client asks for (the API maximum).
 const pageSize = 100
 
@@ -106,7 +109,8 @@ type interviewPage struct {
 // ReadyInterviews lists interviews whose notes are ready and changed at or after since,
 // oldest change first. Pages are fetched lazily as the loop advances; the first error ends
 // the sequence. A zero since lists everything.
-func (c *Client) ReadyInterviews(ctx context.Context, since time.Time) iter.Seq2[InterviewSummary, error] {
+func (c *Client) ReadyInterviews(ctx context.Context,
+	since time.Time) iter.Seq2[InterviewSummary, error] {
 	return func(yield func(InterviewSummary, error) bool) {
 		cursor := ""
 		for {
@@ -124,7 +128,7 @@ func (c *Client) ReadyInterviews(ctx context.Context, since time.Time) iter.Seq2
 				return
 			}
 			if page.NextCursor == "" || page.NextCursor == cursor {
-				yield(InterviewSummary{}, errors.New("list ready interviews: has_more without a new cursor"))
+				yield(InterviewSummary{}, errNoCursor)
 				return
 			}
 			cursor = page.NextCursor
@@ -132,7 +136,8 @@ func (c *Client) ReadyInterviews(ctx context.Context, since time.Time) iter.Seq2
 	}
 }
 
-func (c *Client) interviewPage(ctx context.Context, since time.Time, cursor string) (interviewPage, error) {
+func (c *Client) interviewPage(ctx context.Context, since time.Time,
+	cursor string) (interviewPage, error) {
 	q := url.Values{"notes_status": {NotesReady}, "limit": {strconv.Itoa(pageSize)}}
 	if !since.IsZero() {
 		q.Set("updated_since", since.UTC().Format(time.RFC3339Nano))

@@ -157,7 +157,8 @@ func parseNotesEvent(body []byte) (NotesEvent, error) {
 		return NotesEvent{}, fmt.Errorf("%w: body: %v", ErrMalformed, err)
 	}
 	if b.Type == "" || b.Data.InterviewID == "" || b.Data.NotesVersion < 1 {
-		return NotesEvent{}, fmt.Errorf("%w: body lacks type, interview_id or notes_version", ErrMalformed)
+		return NotesEvent{}, fmt.Errorf("%w: body lacks type, interview_id or notes_version",
+			ErrMalformed)
 	}
 	return NotesEvent{Type: b.Type, InterviewID: b.Data.InterviewID,
 		NotesVersion: b.Data.NotesVersion, External: b.Data.External}, nil
