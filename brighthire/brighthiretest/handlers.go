@@ -95,7 +95,8 @@ func upsert[T any](s *Server, w http.ResponseWriter, r *http.Request, m map[stri
 func (s *Server) putPosition(w http.ResponseWriter, r *http.Request) {
 	var p brighthire.Position
 	if decode(w, r, &p) && checkExternal(w, r, p.External) {
-		upsert(s, w, r, s.positions, p, func(p brighthire.Position) time.Time { return p.SourceUpdatedAt })
+		upsert(s, w, r, s.positions, p,
+			func(p brighthire.Position) time.Time { return p.SourceUpdatedAt })
 	}
 }
 
@@ -110,13 +111,15 @@ func (s *Server) putCandidate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	upsert(s, w, r, s.candidates, c, func(c brighthire.Candidate) time.Time { return c.SourceUpdatedAt })
+	upsert(s, w, r, s.candidates, c,
+		func(c brighthire.Candidate) time.Time { return c.SourceUpdatedAt })
 }
 
 func (s *Server) putCallGuide(w http.ResponseWriter, r *http.Request) {
 	var g brighthire.CallGuide
 	if decode(w, r, &g) && checkExternal(w, r, g.External) {
-		upsert(s, w, r, s.guides, g, func(g brighthire.CallGuide) time.Time { return g.SourceUpdatedAt })
+		upsert(s, w, r, s.guides, g,
+			func(g brighthire.CallGuide) time.Time { return g.SourceUpdatedAt })
 	}
 }
 
