@@ -153,8 +153,8 @@ func TestServer_Offsets(t *testing.T) {
 		t.Fatalf("first page: %d items, hasNext %v", len(p.Data), p.HasNext)
 	}
 	for path, want := range map[string]int{
-		"/opportunities?confidentiality=all&offset=" + p.Next: 200,
-		"/opportunities?offset=" + p.Next:                     400, // other query
+		"/opportunities?confidentiality=all&offset=" + p.Next:  200,
+		"/opportunities?offset=" + p.Next:                      400, // other query
 		"/opportunities?confidentiality=all&offset=x" + p.Next: 400,
 		"/opportunities?confidentiality=all&offset=123":        400,
 	} {
