@@ -81,7 +81,7 @@ func TestParse_SecretFileProblems(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "empty"), "\n", 0o600)
 	tests := []struct{ name, file, want string }{
-		{"missing", "absent", "read secret file: open " + filepath.Join(dir, "absent")},
+		{"missing", "absent", "read secret file: stat " + filepath.Join(dir, "absent")},
 		{"empty", "empty", "secret file " + filepath.Join(dir, "empty") + " is empty"},
 		{"directory", dir, "read secret file: " + dir + ": not a regular file"},
 	}

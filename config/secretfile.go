@@ -60,6 +60,12 @@ var errNotRegular = errors.New("not a regular file")
 
 // readSmallFile reads a regular file of at most maxSecretFile bytes.
 func readSmallFile(path string) ([]byte, os.FileInfo, error) {
+	// Check before opening: opening a FIFO or a terminal can block.
+	if info, err := os.Stat(path); err != nil {
+		return nil, nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s: %w", path, errNotRegular)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err

@@ -46,8 +46,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if err := w.start(); err != nil {
 		return err
 	}
-	defer w.fw.Close()
+	return w.loop(ctx)
+}
 
+// loop handles events until ctx ends; start must have succeeded. It closes the notifier.
+func (w *Watcher) loop(ctx context.Context) error {
+	defer w.fw.Close()
 	wait := w.Debounce
 	if wait <= 0 {
 		wait = DefaultDebounce
