@@ -92,7 +92,9 @@ type Store struct {
 // Path returns the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 
-// Close releases the file lock. Pending Ingest calls finish first.
+// Close waits for running transactions, then releases the file lock.
+// Calls made after Close, including Ingest calls still waiting for their
+// group commit, fail.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store %s: %w", s.path, err)
