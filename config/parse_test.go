@@ -225,3 +225,28 @@ func TestExample_Parses(t *testing.T) {
 		t.Fatalf("example differs from Default():\ngot  %s\nwant %s", gotJSON, wantJSON)
 	}
 }
+
+func TestError_Error(t *testing.T) {
+	tests := []struct {
+		err  Error
+		want string
+	}{
+		{Error{File: "c.toml", Line: 3, Key: "log.level", Rule: "bad"}, "c.toml:3: log.level: bad"},
+		{Error{File: "c.toml", Key: "lever.api_key", Rule: "required"}, "c.toml: lever.api_key: required"},
+		{Error{File: "c.toml", Line: 1, Rule: "invalid TOML"}, "c.toml:1: invalid TOML"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Fatalf("Error(): got %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestParse_MissingKeyWithoutTable(t *testing.T) {
+	_, err := Parse("c.toml", []byte("[log]\nlevel = \"info\"\n"))
+	want := "c.toml: lever.api_key: required (set api_key or api_key_file)\n" +
+		"c.toml: lever.note_author: required: the Lever user id notes are written as"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Parse: got %v, want %q", err, want)
+	}
+}
