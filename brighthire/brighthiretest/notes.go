@@ -28,6 +28,9 @@ func (s *Server) refreshLocked() {
 		if st.version > 0 || st.deleted || st.iv.Status == brighthire.StatusCanceled {
 			continue
 		}
+		if st.iv.StartAt.Before(s.opts.RecordingSince) {
+			continue
+		}
 		at := s.readyTime(st)
 		if at.After(now) {
 			continue

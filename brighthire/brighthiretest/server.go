@@ -23,7 +23,10 @@ type Options struct {
 	Token         string        // bearer token; default "bh-test-token"
 	WebhookSecret string        // "whsec_<base64>"; default generated
 	NotesDelay    time.Duration // notes are ready this long after the interview start; default 2s
-	Now           func() time.Time
+	// RecordingSince is when BrightHire started recording: interviews that started before it
+	// were never recorded and never get notes. Zero records every interview.
+	RecordingSince time.Time
+	Now            func() time.Time
 }
 
 // StoredInterview is an interview as the fake holds it.

@@ -1,0 +1,350 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/leverbright/leverbright/config"
+	"github.com/leverbright/leverbright/daemon"
+	"github.com/leverbright/leverbright/lever"
+	"github.com/leverbright/leverbright/store"
+)
+
+// admin talks to a running daemon's admin listener.
+type admin struct {
+	base string
+	http *http.Client
+}
+
+// adminFor finds the admin listener from the config file; an unreadable config falls back
+// to the default address, so `status` works where secrets are not readable.
+func adminFor(path string) (*admin, *config.Config) {
+	addr := config.Default().Listen.Admin
+	cfg, err := config.Load(path)
+	if err == nil {
+		addr = cfg.Listen.Admin
+	}
+	host, port, _ := strings.Cut(addr, ":")
+	if host == "" || host == "0.0.0.0" || host == "[::]" {
+		host = "127.0.0.1"
+	}
+	return &admin{base: "http://" + host + ":" + port, http: &http.Client{Timeout: 30 * time.Second}}, cfg
+}
+
+// call sends one request and returns the body of a 2xx answer.
+func (a *admin) call(method, path string, body io.Reader) ([]byte, error) {
+	req, err := http.NewRequest(method, a.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reach the daemon at %s (is it running?): %w", a.base, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(out)))
+	}
+	return out, nil
+}
+
+func statusCmd(args []string) error {
+	fs, path := newFlags("status", true)
+	asJSON := fs.Bool("json", false, "print the raw JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, _ := adminFor(*path)
+	body, err := a.call(http.MethodGet, "/status", nil)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		_, err = os.Stdout.Write(body)
+		return err
+	}
+	var st daemon.Status
+	if err := json.Unmarshal(body, &st); err != nil {
+		return fmt.Errorf("decode status: %w", err)
+	}
+	printStatus(os.Stdout, st)
+	return nil
+}
+
+// printStatus writes the daemon's state for a person.
+func printStatus(w io.Writer, st daemon.Status) {
+	ready := "ready"
+	if !st.Ready {
+		ready = "NOT READY"
+	}
+	fmt.Fprintf(w, "leverbright %s, %s, up %s\n", st.Version, ready, st.Uptime)
+	reload := "ok"
+	if !st.Config.ReloadOK {
+		reload = "REFUSED: " + st.Config.ReloadError
+	}
+	fmt.Fprintf(w, "config      %s (last reload %s)\n", st.Config.Path, reload)
+	if len(st.Config.NeedsRestart) > 0 {
+		fmt.Fprintf(w, "            restart needed for: %s\n", strings.Join(st.Config.NeedsRestart, ", "))
+	}
+	fmt.Fprintf(w, "deliveries  %d accepted, %d refused\n", st.Deliveries.Accepted, st.Deliveries.Refused)
+	fmt.Fprintf(w, "queue       %d waiting, %d dead letters; brighthire %s\n", st.QueueDepth, st.DeadLetter, st.BrightHire)
+	fmt.Fprintf(w, "links       %d interviews, %d deleted, %d notes written, %d caught by reconciliation\n",
+		st.Links.Interviews, st.Links.Tombstones, st.Links.NotesWritten, st.Links.CaughtByReconciling)
+	names := make([]string, 0, len(st.Passes))
+	for n := range st.Passes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := st.Passes[n]
+		fmt.Fprintf(w, "pass %-11s %s\n", n, describePass(p))
+	}
+	if st.Backfill.Running {
+		fmt.Fprintf(w, "full sweep  %d/%d, %.1f/s, %s left\n", st.Backfill.Done, st.Backfill.Total, st.Backfill.Rate, st.Backfill.TimeLeft)
+	}
+}
+
+func describePass(p daemon.PassState) string {
+	switch {
+	case p.Running:
+		return "running since " + p.LastStart.Format(time.RFC3339)
+	case p.LastStart.IsZero():
+		return "not run yet"
+	}
+	return fmt.Sprintf("last %s, took %s, found %d, result %s", p.LastEnd.Format(time.RFC3339), p.Duration, p.Found, p.Result)
+}
+
+func syncCmd(args []string) error {
+	fs, path := newFlags("sync", true)
+	full := fs.Bool("full", false, "a full resync instead of a reconcile pass")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, _ := adminFor(*path)
+	q := url.Values{}
+	if *full {
+		q.Set("full", "true")
+	}
+	if _, err := a.call(http.MethodPost, "/admin/sync?"+q.Encode(), nil); err != nil {
+		return err
+	}
+	fmt.Println("sync started; follow it with 'leverbright status'")
+	return nil
+}
+
+func deadLettersCmd(args []string) error {
+	fs, path := newFlags("deadletters", true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, _ := adminFor(*path)
+	rest := fs.Args()
+	if len(rest) == 0 {
+		rest = []string{"list"}
+	}
+	switch {
+	case rest[0] == "list":
+		return listDeadLetters(a)
+	case rest[0] == "retry-all":
+		body, err := a.call(http.MethodPost, "/admin/deadletters/retry-all", nil)
+		fmt.Print(string(body))
+		return err
+	case (rest[0] == "retry" || rest[0] == "drop") && len(rest) == 2:
+		_, err := a.call(http.MethodPost, "/admin/deadletters/"+rest[0]+"?id="+url.QueryEscape(rest[1]), nil)
+		if err == nil {
+			fmt.Println(rest[0], rest[1], "ok")
+		}
+		return err
+	}
+	fs.Usage()
+	return flag2Err("deadletters: expected list, retry ID, retry-all or drop ID")
+}
+
+func listDeadLetters(a *admin) error {
+	body, err := a.call(http.MethodGet, "/admin/deadletters", nil)
+	if err != nil {
+		return err
+	}
+	var dls []daemon.DeadLetterView
+	if err := json.Unmarshal(body, &dls); err != nil {
+		return fmt.Errorf("decode dead letters: %w", err)
+	}
+	if len(dls) == 0 {
+		fmt.Println("no dead letters")
+	}
+	for _, dl := range dls {
+		fmt.Printf("%d  %s %s  key=%s attempts=%d dead=%s\n    %s\n", dl.ID, dl.Source, dl.Kind, dl.Key,
+			dl.Attempts, dl.DeadAt.Format(time.RFC3339), dl.Reason)
+	}
+	return nil
+}
+
+func flag2Err(msg string) error { return errors.New(msg) }
+
+func webhooksCmd(args []string) error {
+	fs, path := newFlags("webhooks", true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return flag2Err("webhooks: expected register or list")
+	}
+	switch rest[0] {
+	case "list":
+		return webhooksList(*path)
+	case "register":
+		return webhooksRegister(*path, rest[1:])
+	}
+	fs.Usage()
+	return fmt.Errorf("webhooks: unknown action %q", rest[0])
+}
+
+func webhooksRegister(path string, args []string) error {
+	fs, _ := newFlags("webhooks", false)
+	public := fs.String("public-url", "", "the daemon's public base URL as Lever reaches it, e.g. https://lb.example.com")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *public == "" {
+		return errors.New("webhooks register: -public-url is required")
+	}
+	a, cfg := adminFor(path)
+	body, _ := json.Marshal(map[string]string{"public_url": *public})
+	out, err := a.call(http.MethodPost, "/admin/webhooks/register", strings.NewReader(string(body)))
+	if err == nil {
+		return printSubscriptions(out)
+	}
+	if cfg == nil {
+		return err
+	}
+	// No daemon answers: register with the store directly.
+	return withStore(cfg, func(st *store.Store) error {
+		lc := lever.NewClient(cfg.Lever.BaseURL, cfg.Lever.APIKey.Value(), lever.WithUserAgent("leverbright/"+daemon.Version))
+		subs, err := daemon.RegisterWebhooks(context.Background(), lc, st, *public)
+		if err != nil {
+			return err
+		}
+		return printSubscriptionList(subs)
+	})
+}
+
+func webhooksList(path string) error {
+	a, cfg := adminFor(path)
+	out, err := a.call(http.MethodGet, "/admin/webhooks", nil)
+	if err == nil {
+		return printSubscriptions(out)
+	}
+	if cfg == nil {
+		return err
+	}
+	return withStore(cfg, func(st *store.Store) error {
+		subs, err := daemon.ListWebhooks(st)
+		if err != nil {
+			return err
+		}
+		return printSubscriptionList(subs)
+	})
+}
+
+func printSubscriptions(body []byte) error {
+	var subs []daemon.Subscription
+	if err := json.Unmarshal(body, &subs); err != nil {
+		return fmt.Errorf("decode webhooks: %w", err)
+	}
+	return printSubscriptionList(subs)
+}
+
+func printSubscriptionList(subs []daemon.Subscription) error {
+	if len(subs) == 0 {
+		fmt.Println("no webhooks registered")
+	}
+	for _, s := range subs {
+		token := "signing token kept"
+		if !s.HasToken {
+			token = "NO signing token: set lever.webhooks.signing_token"
+		}
+		fmt.Printf("%-22s %s  (%s, id %s)\n", s.Event, s.URL, token, s.ID)
+	}
+	return nil
+}
+
+// withStore opens the store when no daemon holds it.
+func withStore(cfg *config.Config, fn func(*store.Store) error) error {
+	st, err := store.Open(cfg.Store.Path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+func backupCmd(args []string) error {
+	fs, path := newFlags("backup", true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("backup: expected one FILE")
+	}
+	a, cfg := adminFor(*path)
+	return writeAtomically(fs.Arg(0), func(w io.Writer) error {
+		resp, err := a.http.Get(a.base + "/admin/backup")
+		if err == nil && resp.StatusCode == http.StatusOK {
+			defer resp.Body.Close()
+			_, err = io.Copy(w, resp.Body)
+			return err
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+		if cfg == nil {
+			return fmt.Errorf("no daemon answers at %s and the config cannot be read", a.base)
+		}
+		return withStore(cfg, func(st *store.Store) error { _, err := st.Backup(w); return err })
+	})
+}
+
+// writeAtomically writes a file through a temporary one, so a failed backup leaves nothing.
+func writeAtomically(dst string, fill func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".leverbright-backup-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := fill(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	fmt.Println("backup written to", dst)
+	return nil
+}

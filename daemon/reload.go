@@ -1,0 +1,106 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/leverbright/leverbright/config"
+)
+
+// Reload reads the config file again and applies it. An invalid file is refused: the running
+// config stays, the error is logged and shown by /status and a metric until a good one loads.
+// Unchanged content does nothing.
+func (d *Daemon) Reload() error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	old := d.Config()
+	next, err := config.Load(old.Path)
+	if err == nil && !next.Equal(old) {
+		d.opts.Notify("RELOADING=1")
+		err = d.apply(old, next)
+		d.opts.Notify("READY=1")
+	}
+	if err != nil {
+		d.log.Error("config reload refused, running config kept", "path", old.Path, "err", err)
+		d.status.reloaded(d.now(), err, nil)
+		d.metrics.reload(false)
+		return err
+	}
+	restart := d.Config().NeedsRestart(d.running)
+	d.status.reloaded(d.now(), nil, restart)
+	d.metrics.reload(true)
+	d.metrics.needsRestart.Set(boolFloat(len(restart) > 0))
+	return nil
+}
+
+// apply puts a validated config in force; a listener that cannot bind refuses the whole config.
+func (d *Daemon) apply(old, next *config.Config) error {
+	if err := d.rebind(old, next); err != nil {
+		return fmt.Errorf("apply listen addresses: %w", err)
+	}
+	if d.opts.SetLog != nil {
+		if err := d.opts.SetLog(next.Log.Level, next.Log.Format); err != nil {
+			return fmt.Errorf("apply log settings: %w", err)
+		}
+	}
+	if err := d.buildDeps(next); err != nil {
+		return err
+	}
+	if err := d.sched.reschedule(next); err != nil {
+		return err
+	}
+	d.cfgMu.Lock()
+	d.cfg = next
+	d.cfgMu.Unlock()
+	for _, key := range next.NeedsRestart(d.running) {
+		d.log.Warn("config change needs a restart to apply", "key", key)
+	}
+	d.log.Info("config reloaded", "path", next.Path)
+	d.kick()
+	return nil
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// watchConfig reloads when the config file changes on disk.
+func (d *Daemon) watchConfig(ctx context.Context) {
+	debounce := d.opts.ReloadDebounce
+	if debounce <= 0 {
+		debounce = 250 * time.Millisecond
+	}
+	err := config.Watch(ctx, d.Config().Path, debounce, func() { _ = d.Reload() })
+	if err != nil && ctx.Err() == nil {
+		d.log.Error("watch config file, reload with SIGHUP instead", "err", err)
+	}
+}
+
+// runWatchdog pings systemd's watchdog at half its interval while the daemon runs.
+func (d *Daemon) runWatchdog(ctx context.Context) {
+	every, err := sddaemon.SdWatchdogEnabled(false)
+	if err != nil || every <= 0 {
+		return
+	}
+	t := time.NewTicker(every / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.opts.Notify("WATCHDOG=1")
+		}
+	}
+}
+
+// sdNotify tells systemd about a state change; without NOTIFY_SOCKET it does nothing.
+func sdNotify(state string) {
+	_, _ = sddaemon.SdNotify(false, state)
+}

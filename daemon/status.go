@@ -1,0 +1,128 @@
+package daemon
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/leverbright/leverbright/store"
+)
+
+// statusBoard keeps the counters and reload state that /status shows.
+type statusBoard struct {
+	accepted atomic.Int64
+	refused  atomic.Int64
+	caught   atomic.Int64
+
+	mu           sync.Mutex
+	reloadOK     bool
+	reloadErr    string
+	reloadAt     time.Time
+	loadedAt     time.Time
+	needsRestart []string
+}
+
+func newStatusBoard() *statusBoard { return &statusBoard{reloadOK: true} }
+
+func (s *statusBoard) delivery(ok bool) {
+	if ok {
+		s.accepted.Add(1)
+		return
+	}
+	s.refused.Add(1)
+}
+
+// reloaded records a reload attempt; err nil means the new config is in force.
+func (s *statusBoard) reloaded(at time.Time, err error, needsRestart []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reloadAt = at
+	s.reloadOK = err == nil
+	s.reloadErr = ""
+	if err != nil {
+		s.reloadErr = err.Error()
+		return
+	}
+	s.loadedAt = at
+	s.needsRestart = needsRestart
+}
+
+// Status is the daemon's state as /status and `leverbright status` show it.
+type Status struct {
+	Version    string               `json:"version"`
+	Ready      bool                 `json:"ready"`
+	Started    time.Time            `json:"started"`
+	Uptime     string               `json:"uptime"`
+	Config     ConfigStatus         `json:"config"`
+	QueueDepth int                  `json:"queue_depth"`
+	DeadLetter int                  `json:"dead_letters"`
+	Deliveries DeliveryStatus       `json:"deliveries"`
+	Links      LinkStatus           `json:"links"`
+	Passes     map[string]PassState `json:"passes"`
+	Backfill   Progress             `json:"full_sweep"`
+	BrightHire string               `json:"brighthire"`
+}
+
+// ConfigStatus tells whether the config file in force is the one on disk.
+type ConfigStatus struct {
+	Path         string    `json:"path"`
+	LoadedAt     time.Time `json:"loaded_at"`
+	LastReload   time.Time `json:"last_reload,omitzero"`
+	ReloadOK     bool      `json:"last_reload_ok"`
+	ReloadError  string    `json:"last_reload_error,omitempty"`
+	NeedsRestart []string  `json:"needs_restart,omitempty"`
+}
+
+// DeliveryStatus counts webhook deliveries since start.
+type DeliveryStatus struct {
+	Accepted int64 `json:"accepted"`
+	Refused  int64 `json:"refused"`
+}
+
+// LinkStatus counts what the store links.
+type LinkStatus struct {
+	Interviews          int   `json:"interviews"`
+	Tombstones          int   `json:"deleted_interviews"`
+	NotesWritten        int   `json:"notes_written"`
+	CaughtByReconciling int64 `json:"interviews_caught_by_reconciliation"`
+}
+
+// Status reports the daemon's state.
+func (d *Daemon) Status() Status {
+	now := d.now()
+	st := Status{
+		Version: Version, Ready: d.Ready(), Started: d.started,
+		Uptime:     now.Sub(d.started).Round(time.Second).String(),
+		Config:     d.configStatus(),
+		Deliveries: DeliveryStatus{Accepted: d.status.accepted.Load(), Refused: d.status.refused.Load()},
+		Passes:     d.passes.snapshot(),
+		Backfill:   d.passes.sweepProgress(now),
+		BrightHire: "reachable",
+	}
+	if d.outage.active(now) {
+		st.BrightHire = "unreachable, queue paused"
+	}
+	st.QueueDepth, _ = d.store.QueueDepth()
+	st.DeadLetter, _ = d.store.DeadLetterCount()
+	st.Links = d.linkStatus()
+	return st
+}
+
+func (d *Daemon) configStatus() ConfigStatus {
+	s := d.status
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ConfigStatus{
+		Path: d.Config().Path, LoadedAt: s.loadedAt, LastReload: s.reloadAt,
+		ReloadOK: s.reloadOK, ReloadError: s.reloadErr, NeedsRestart: s.needsRestart,
+	}
+}
+
+func (d *Daemon) linkStatus() LinkStatus {
+	ls := LinkStatus{CaughtByReconciling: d.status.caught.Load()}
+	ls.Interviews, ls.Tombstones, _ = d.store.CountInterviews()
+	if counts, err := d.store.CountNotes(); err == nil {
+		ls.NotesWritten = counts[store.NoteWritten] + counts[store.NoteAcked]
+	}
+	return ls
+}

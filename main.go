@@ -1,0 +1,203 @@
+// Command leverbright keeps BrightHire in step with Lever: it takes Lever's webhooks, syncs
+// positions, candidates, call guides and interviews to BrightHire, reconciles on a schedule
+// and writes BrightHire's interview notes back into Lever.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/leverbright/leverbright/config"
+	"github.com/leverbright/leverbright/daemon"
+	"github.com/leverbright/leverbright/demo"
+)
+
+// command is one leverbright subcommand.
+type command struct {
+	name, usage, help string
+	run               func(args []string) error
+}
+
+// commands is filled in init: the commands' own usage refers back to it.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"run", "run [-config FILE]", "run the daemon in the foreground (what the systemd unit starts)", runCmd},
+		{"check", "check [-config FILE]", "validate a config file; exit 1 listing every error", checkCmd},
+		{"demo", "demo [-size N] [-serve]", "run the daemon against simulated Lever and BrightHire on loopback", demoCmd},
+		{"status", "status [-config FILE] [-json]", "show the running daemon's state", statusCmd},
+		{"sync", "sync [-config FILE] [-full]", "ask the running daemon to reconcile with Lever now", syncCmd},
+		{"deadletters", "deadletters [-config FILE] list|retry ID|retry-all|drop ID", "list, retry or drop work that failed for good", deadLettersCmd},
+		{"webhooks", "webhooks [-config FILE] register -public-url URL | list", "subscribe to Lever's webhooks and keep their signing tokens", webhooksCmd},
+		{"backup", "backup [-config FILE] FILE", "write a consistent copy of the store to FILE", backupCmd},
+		{"version", "version", "print the version", func([]string) error { fmt.Println("leverbright", daemon.Version); return nil }},
+	}
+}
+
+func main() {
+	if err := dispatch(os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "leverbright:", err)
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported is returned by a command that has already told the user what went wrong.
+var errReported = errors.New("reported")
+
+func dispatch(args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(os.Stderr)
+		if len(args) == 0 {
+			return flag.ErrHelp
+		}
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(args[1:])
+		}
+	}
+	usage(os.Stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "leverbright %s: keeps BrightHire in step with Lever.\n\nUsage:\n", daemon.Version)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  leverbright %-58s %s\n", c.usage, c.help)
+	}
+	fmt.Fprintf(w, "\nThe config file defaults to $LEVERBRIGHT_CONFIG, else %s.\n", "/etc/leverbright/config.toml")
+	fmt.Fprintln(w, "Run 'leverbright COMMAND -h' for a command's flags.")
+}
+
+// newFlags is a flag set for a subcommand with its usage line and, if withConfig, -config.
+func newFlags(name string, withConfig bool) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	for _, c := range commands {
+		if c.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(fs.Output(), "Usage: leverbright %s\n\n%s.\n\nFlags:\n", c.usage, c.help)
+				fs.PrintDefaults()
+			}
+		}
+	}
+	var path *string
+	if withConfig {
+		path = fs.String("config", config.DefaultPath(), "config file")
+	}
+	return fs, path
+}
+
+func runCmd(args []string) error {
+	fs, path := newFlags("run", true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		printConfigErrors(os.Stderr, err)
+		return errReported
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runDaemon(ctx, cfg, os.Stderr)
+}
+
+// runDaemon builds the logger and runs the daemon on cfg until ctx ends, reloading on SIGHUP.
+// `run` and `demo` both come through here.
+func runDaemon(ctx context.Context, cfg *config.Config, logTo io.Writer) error {
+	logger, level := config.NewLogger(logTo, cfg.Log.Level, cfg.Log.Format)
+	for _, w := range cfg.Warnings() {
+		logger.Warn("config warning", "warning", w)
+	}
+	d := daemon.New(cfg, daemon.Options{
+		Logger: logger,
+		SetLog: func(lv, format string) error {
+			l, err := config.ParseLevel(lv)
+			if err != nil {
+				return err
+			}
+			level.Set(l)
+			return config.SetLogFormat(logger, format)
+		},
+	})
+	go reloadOnHangup(ctx, d)
+	if err := d.Run(ctx); err != nil {
+		logger.Error("leverbright stopped", "err", err)
+		return errReported
+	}
+	return nil
+}
+
+// reloadOnHangup reloads the config on SIGHUP, which `systemctl reload` sends.
+func reloadOnHangup(ctx context.Context, d *daemon.Daemon) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			_ = d.Reload()
+		}
+	}
+}
+
+func checkCmd(args []string) error {
+	fs, path := newFlags("check", true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		printConfigErrors(os.Stdout, err)
+		return errReported
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Println("warning:", w)
+	}
+	fmt.Printf("%s: ok\n", *path)
+	return nil
+}
+
+// printConfigErrors prints every config error, one a line.
+func printConfigErrors(w io.Writer, err error) {
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(w, e)
+		}
+		fmt.Fprintf(w, "%d error(s)\n", len(errs))
+		return
+	}
+	fmt.Fprintln(w, err)
+}
+
+func demoCmd(args []string) error {
+	fs, _ := newFlags("demo", false)
+	opts := demo.Options{}
+	fs.IntVar(&opts.Size, "size", 200, "opportunities in the simulated Lever")
+	fs.BoolVar(&opts.Serve, "serve", false, "keep running with the admin listener up after the summary")
+	fs.BoolVar(&opts.Verbose, "v", false, "show the daemon's own log")
+	fs.Int64Var(&opts.Seed, "seed", 1, "seed of the simulated data set")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts.RunDaemon = runDaemon
+	return demo.Run(ctx, opts, os.Stdout)
+}
