@@ -320,6 +320,27 @@ func TestClient_Retry_ServerErrorBurst(t *testing.T) {
 	}
 }
 
+func TestClient_CreateNote_NotResentAfterAmbiguousFailure(t *testing.T) {
+	srv, c := setup(t, levertest.Options{Seed: 12, Opportunities: 10})
+	opp := srv.Opportunities()[0].ID
+	ctx := context.Background()
+	before := len(srv.Notes(opp))
+	srv.FailNext(1, http.StatusBadGateway)
+	if _, err := c.CreateNote(ctx, opp, lever.NoteInput{Value: "x"}); !lever.IsRetryable(err) {
+		t.Fatalf("create after 502: got %v, want a retryable error returned to the caller", err)
+	}
+	if n := srv.Stats().ByRoute["POST /opportunities/:id/notes"][502]; n != 1 {
+		t.Fatalf("attempts after 502: got %d, want 1 (a POST is not sent twice)", n)
+	}
+	srv.FailNext(2, http.StatusTooManyRequests)
+	if _, err := c.CreateNote(ctx, opp, lever.NoteInput{Value: "y"}); err != nil {
+		t.Fatalf("create during 429s: got %v, want success after retries", err)
+	}
+	if n := len(srv.Notes(opp)) - before; n != 1 {
+		t.Fatalf("notes created: got %d, want 1", n)
+	}
+}
+
 func TestClient_Retry_DroppedConnection(t *testing.T) {
 	srv, c := setup(t, levertest.Options{Seed: 13, Opportunities: 10})
 	srv.DropNext(2)

@@ -66,7 +66,7 @@ func (c *Client) do(ctx context.Context, k *call) error {
 			return err
 		}
 		retryAfter, err := c.attempt(ctx, k)
-		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
+		if err == nil || !retryable(k.method, err) || ctx.Err() != nil {
 			return c.ctxOr(ctx, err)
 		}
 		if attempt >= c.maxAttempts {
@@ -233,4 +233,15 @@ func sleep(ctx context.Context, d time.Duration) error {
 func closeBody(b io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(b, maxErrorBody))
 	_ = b.Close()
+}
+
+// retryable reports whether a failed call may be sent again. A POST is sent again only after
+// a 429, which Lever answers before doing anything: after a 5xx or a lost connection the
+// object may have been created, and only the caller can tell (notes carry a marker for that).
+func retryable(method string, err error) bool {
+	if method != http.MethodPost {
+		return IsRetryable(err)
+	}
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusTooManyRequests
 }
