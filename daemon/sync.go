@@ -74,16 +74,18 @@ func (d *Daemon) pushInterview(ctx context.Context, dp *deps, opp lever.Opportun
 	if err != nil {
 		return outage(fmt.Errorf("upsert interview %s: %w", iv.ID, err))
 	}
-	d.countPush(origin)
+	d.countPush(origin, ok && !link.Deleted)
 	return d.store.PutInterviewLink(store.InterviewLink{
 		InterviewID: iv.ID, OpportunityID: opp.ID, BrightHireID: id, Hash: hash, UpdatedAt: d.now(),
 	})
 }
 
-// countPush counts an interview push, and one found by reconciliation separately.
-func (d *Daemon) countPush(origin string) {
+// countPush counts an interview push, and separately one that a reconcile pass found, or a
+// full sweep found changed: those are changes no webhook brought. The pushes of a first
+// backfill are not counted as caught.
+func (d *Daemon) countPush(origin string, linked bool) {
 	d.metrics.interviewPushed(origin)
-	if origin != originWebhook {
+	if origin == originReconcile || (origin == originFullResync && linked) {
 		d.status.caught.Add(1)
 	}
 }
