@@ -50,6 +50,10 @@ type Options struct {
 
 	// SkipInitialBackfill leaves a new store without its first full sweep.
 	SkipInitialBackfill bool
+
+	// StoreNoBatch commits every webhook delivery in its own store transaction instead of
+	// group commit. It exists as the baseline of the ingest benchmarks; leave it off.
+	StoreNoBatch bool
 }
 
 // Daemon is one running leverbright. Build it with New, start it with Run.
@@ -187,8 +191,9 @@ func (d *Daemon) shutdown(queueDone <-chan struct{}, stopWork context.CancelFunc
 // openStore opens the bbolt store named by the config.
 func (d *Daemon) openStore(cfg *config.Config) error {
 	st, err := store.Open(cfg.Store.Path, store.Options{
-		Logger: d.log.With("component", "store"),
-		Now:    d.now,
+		Logger:  d.log.With("component", "store"),
+		Now:     d.now,
+		NoBatch: d.opts.StoreNoBatch,
 	})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
