@@ -151,6 +151,7 @@ func (d *Daemon) serve(ctx context.Context) error {
 	wg.Go(func() { d.runQueue(ctx, workCtx); close(queueDone) })
 	wg.Go(func() { d.watchConfig(ctx) })
 	wg.Go(func() { d.runWatchdog(ctx) })
+	wg.Go(func() { d.runHousekeeping(ctx) })
 	d.sched = newScheduler(d)
 	if err := d.sched.start(d.Config()); err != nil {
 		return err
