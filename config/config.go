@@ -93,7 +93,6 @@ func Default() *Config {
 	return &Config{
 		Listen: Listen{Webhooks: "0.0.0.0:8080", Admin: "127.0.0.1:8081"},
 		Lever: Lever{
-			BaseURL:           "https://api.lever.co/v1",
 			RequestsPerSecond: 8,
 			Burst:             10,
 			Webhooks:          LeverWebhooks{MaxAge: 5 * time.Minute},
@@ -146,7 +145,7 @@ func (c *Config) Equal(o *Config) bool {
 }
 
 // NeedsRestart lists the keys whose change from old cannot be applied to a running daemon:
-// the store file and the listening addresses and certificates, which are opened at start-up.
+// the store file, which is opened at start-up. Listeners are rebound live.
 func (c *Config) NeedsRestart(old *Config) []string {
 	if old == nil {
 		return nil
@@ -156,10 +155,6 @@ func (c *Config) NeedsRestart(old *Config) []string {
 		now, was string
 	}{
 		{"store.path", c.Store.Path, old.Store.Path},
-		{"listen.webhooks", c.Listen.Webhooks, old.Listen.Webhooks},
-		{"listen.admin", c.Listen.Admin, old.Listen.Admin},
-		{"listen.tls_cert_file", c.Listen.TLSCertFile, old.Listen.TLSCertFile},
-		{"listen.tls_key_file", c.Listen.TLSKeyFile, old.Listen.TLSKeyFile},
 	}
 	var keys []string
 	for _, ch := range checks {

@@ -119,6 +119,10 @@ func (d *decoder) checkTogether(c *Config) {
 	if !c.Lever.APIKey.IsSet() && !d.failed("lever.api_key_file") {
 		d.failKey("lever.api_key", "required (set api_key or api_key_file)")
 	}
+	if c.Lever.BaseURL == "" && !d.failed("lever.base_url") {
+		d.failKey("lever.base_url", "required: https://api.lever.co/v1, or the sandbox's "+
+			"https://api.sandbox.lever.co/v1")
+	}
 	if strings.TrimSpace(c.Lever.NoteAuthor) == "" {
 		d.failKey("lever.note_author", "required: the Lever user id notes are written as")
 	}

@@ -38,7 +38,7 @@ func TestParse_SecretFiles(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "bh_secret"), "whsec_c2VjcmV0\n", 0o600)
 	t.Setenv("CREDENTIALS_DIRECTORY", creds)
 
-	doc := "[lever]\nnote_author = \"u\"\napi_key_file = \"secrets/lever\"\n" +
+	doc := "[lever]\n" + baseURL + "note_author = \"u\"\napi_key_file = \"secrets/lever\"\n" +
 		"[lever.webhooks]\nsigning_token_file = \"" + filepath.Join(dir, "abs-token") + "\"\n" +
 		"[brighthire]\nbase_url = \"http://127.0.0.1:1\"\napi_token_file = \"bh_token\"\n" +
 		"webhook_secret_file = \"bh_secret\"\n" // bare, absent from creds: next to the file
@@ -65,7 +65,8 @@ func TestParse_SecretFiles(t *testing.T) {
 func TestParse_SecretFileReadableByOthers(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "key"), "k\n", 0o644)
-	doc := "[lever]\nnote_author = \"u\"\napi_key_file = \"./key\"\nwebhooks.signing_token = \"s\"\n"
+	doc := "[lever]\n" + baseURL + "note_author = \"u\"\napi_key_file = \"./key\"\n" +
+		"webhooks.signing_token = \"s\"\n"
 	c, err := Parse(filepath.Join(dir, "config.toml"), []byte(doc))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -87,9 +88,9 @@ func TestParse_SecretFileProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := "[lever]\nnote_author = \"u\"\napi_key_file = \"" + tt.file + "\"\n"
+			doc := "[lever]\n" + baseURL + "note_author = \"u\"\napi_key_file = \"" + tt.file + "\"\n"
 			_, err := Parse(filepath.Join(dir, "c.toml"), []byte(doc))
-			want := filepath.Join(dir, "c.toml") + ":3: lever.api_key_file: " + tt.want
+			want := filepath.Join(dir, "c.toml") + ":4: lever.api_key_file: " + tt.want
 			if err == nil || !strings.HasPrefix(err.Error(), want) {
 				t.Fatalf("Parse: got %v, want %q", err, want)
 			}
@@ -100,7 +101,7 @@ func TestParse_SecretFileProblems(t *testing.T) {
 func TestConfig_HashFollowsSecretFiles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
-	doc := []byte("[lever]\nnote_author = \"u\"\napi_key_file = \"key\"\n")
+	doc := []byte("[lever]\n" + baseURL + "note_author = \"u\"\napi_key_file = \"key\"\n")
 	writeFile(t, filepath.Join(dir, "key"), "one", 0o600)
 	a, errA := Parse(path, doc)
 	b, errB := Parse(path, doc)
@@ -118,7 +119,8 @@ func TestConfig_HashFollowsSecretFiles(t *testing.T) {
 const marker = "S3CRET-MARKER-do-not-print"
 
 func TestSecret_NeverShown(t *testing.T) {
-	doc := "[lever]\napi_key = \"" + marker + "\"\nnote_author = \"u\"\n" +
+	doc := "[lever]\n" + baseURL + "api_key = \"" + marker + "\"\n" +
+		"note_author = \"u\"\n" +
 		"[lever.webhooks]\nsigning_token = \"" + marker + "\"\n" +
 		"[lever.webhooks.signing_tokens]\ninterviewCreated = [\"" + marker + "\"]\n" +
 		"[brighthire]\nbase_url = \"http://127.0.0.1:1\"\napi_token = \"" + marker + "\"\n" +
