@@ -127,14 +127,7 @@ func (d *Daemon) opportunityFor(ctx context.Context, dp *deps, j oppJob) (lever.
 	if j.Snapshot != nil {
 		return j.Snapshot.opportunity(), false, nil
 	}
-	opp, err := dp.lever.GetOpportunity(ctx, j.OpportunityID, expandOpp...)
-	if errors.Is(err, lever.ErrNotFound) {
-		return opp, true, d.removeOpportunity(ctx, j.OpportunityID)
-	}
-	if err != nil {
-		return opp, false, fmt.Errorf("fetch opportunity %s: %w", j.OpportunityID, err)
-	}
-	return opp, false, nil
+	return d.fetchOpportunity(ctx, dp, j.OpportunityID)
 }
 
 // deleteVanished deletes the linked interviews of an opportunity that Lever no longer lists.

@@ -29,12 +29,9 @@ func (d *Daemon) syncInterview(ctx context.Context, oppID, ivID, origin string) 
 	if dp.bh == nil {
 		return nil
 	}
-	opp, err := dp.lever.GetOpportunity(ctx, oppID, expandOpp...)
-	if errors.Is(err, lever.ErrNotFound) {
-		return d.removeOpportunity(ctx, oppID)
-	}
-	if err != nil {
-		return fmt.Errorf("fetch opportunity %s: %w", oppID, err)
+	opp, gone, err := d.fetchOpportunity(ctx, dp, oppID)
+	if gone || err != nil {
+		return err
 	}
 	iv, err := dp.lever.GetInterview(ctx, oppID, ivID)
 	if errors.Is(err, lever.ErrNotFound) {
@@ -140,14 +137,24 @@ func (d *Daemon) refreshOpportunity(ctx context.Context, oppID string) error {
 	if dp.bh == nil {
 		return nil
 	}
-	opp, err := dp.lever.GetOpportunity(ctx, oppID, expandOpp...)
-	if errors.Is(err, lever.ErrNotFound) {
-		return d.removeOpportunity(ctx, oppID)
-	}
-	if err != nil {
-		return fmt.Errorf("fetch opportunity %s: %w", oppID, err)
+	opp, gone, err := d.fetchOpportunity(ctx, dp, oppID)
+	if gone || err != nil {
+		return err
 	}
 	return d.refreshCandidate(ctx, dp, opp.Contact.ID)
+}
+
+// fetchOpportunity reads an opportunity from Lever. When Lever no longer has it, it is removed
+// here and gone is true.
+func (d *Daemon) fetchOpportunity(ctx context.Context, dp *deps, oppID string) (lever.Opportunity, bool, error) {
+	opp, err := dp.lever.GetOpportunity(ctx, oppID, expandOpp...)
+	if errors.Is(err, lever.ErrNotFound) {
+		return opp, true, d.removeOpportunity(ctx, oppID)
+	}
+	if err != nil {
+		return opp, false, fmt.Errorf("fetch opportunity %s: %w", oppID, err)
+	}
+	return opp, false, nil
 }
 
 // ensureCandidate pushes the opportunity's candidate when what it holds of this
