@@ -32,44 +32,60 @@ type metrics struct {
 
 func newMetrics() *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
-	m.deliveries = m.counterVec("deliveries_total", "Webhook deliveries by source, event and result.", "source", "event", "result")
-	m.workDone = m.counterVec("work_total", "Queued work finished, by kind and result.", "kind", "result")
-	m.leverReqs = m.counterVec("lever_requests_total", "Lever API requests by route and status (0: transport error).", "route", "status")
-	m.bhReqs = m.counterVec("brighthire_requests_total", "BrightHire API requests by route and status (0: transport error).", "route", "status")
-	m.pushed = m.counterVec("interviews_pushed_total", "Interviews upserted in BrightHire, by what found the change.", "origin")
-	m.passRuns = m.counterVec("pass_runs_total", "Pass runs by pass and result (ok, error, skipped).", "pass", "result")
+	m.deliveries = m.counterVec("deliveries_total",
+		"Webhook deliveries by source, event and result.", "source", "event", "result")
+	m.workDone = m.counterVec("work_total",
+		"Queued work finished, by kind and result.", "kind", "result")
+	m.leverReqs = m.counterVec("lever_requests_total",
+		"Lever API requests by route and status (0: transport error).", "route", "status")
+	m.bhReqs = m.counterVec("brighthire_requests_total",
+		"BrightHire API requests by route and status (0: transport error).", "route", "status")
+	m.pushed = m.counterVec("interviews_pushed_total",
+		"Interviews upserted in BrightHire, by what found the change.", "origin")
+	m.passRuns = m.counterVec("pass_runs_total",
+		"Pass runs by pass and result (ok, error, skipped).", "pass", "result")
 	m.reloads = m.counterVec("config_reloads_total", "Config reloads by result.", "result")
 	m.deleted = m.counter("interviews_deleted_total", "Interviews deleted in BrightHire.")
 	m.notes = m.counter("notes_written_total", "Notes written to Lever.")
-	m.passSeconds = m.gaugeVec("pass_duration_seconds", "Duration of the last run of each pass.", "pass")
-	m.passLastOK = m.gaugeVec("pass_last_success_timestamp_seconds", "When each pass last succeeded.", "pass")
-	m.reloadOK = m.gauge("config_last_reload_successful", "1 if the last config reload succeeded, 0 if it was refused.")
-	m.needsRestart = m.gauge("config_needs_restart", "1 if the config file holds changes that apply only after a restart.")
+	m.passSeconds = m.gaugeVec("pass_duration_seconds",
+		"Duration of the last run of each pass.", "pass")
+	m.passLastOK = m.gaugeVec("pass_last_success_timestamp_seconds",
+		"When each pass last succeeded.", "pass")
+	m.reloadOK = m.gauge("config_last_reload_successful",
+		"1 if the last config reload succeeded, 0 if it was refused.")
+	m.needsRestart = m.gauge("config_needs_restart",
+		"1 if the config file holds changes that apply only after a restart.")
 	m.reloadOK.Set(1)
-	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
+// opts names a series in the leverbright namespace.
+func opts(name, help string) prometheus.Opts {
+	return prometheus.Opts{Namespace: "leverbright", Name: name, Help: help}
+}
+
 func (m *metrics) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
-	v := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "leverbright", Name: name, Help: help}, labels)
+	v := prometheus.NewCounterVec(prometheus.CounterOpts(opts(name, help)), labels)
 	m.reg.MustRegister(v)
 	return v
 }
 
 func (m *metrics) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
-	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "leverbright", Name: name, Help: help}, labels)
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts(opts(name, help)), labels)
 	m.reg.MustRegister(v)
 	return v
 }
 
 func (m *metrics) counter(name, help string) prometheus.Counter {
-	c := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "leverbright", Name: name, Help: help})
+	c := prometheus.NewCounter(prometheus.CounterOpts(opts(name, help)))
 	m.reg.MustRegister(c)
 	return c
 }
 
 func (m *metrics) gauge(name, help string) prometheus.Gauge {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "leverbright", Name: name, Help: help})
+	g := prometheus.NewGauge(prometheus.GaugeOpts(opts(name, help)))
 	m.reg.MustRegister(g)
 	return g
 }
@@ -80,21 +96,21 @@ func (m *metrics) register(d *Daemon) {
 		n, _ := d.store.QueueDepth()
 		return float64(n)
 	})
-	m.gaugeFunc("dead_letters", "Items that failed for good and wait for an operator.", func() float64 {
+	m.gaugeFunc("dead_letters", "Items that failed for good, waiting for a person.", func() float64 {
 		n, _ := d.store.DeadLetterCount()
 		return float64(n)
 	})
-	m.counterFunc("lever_rate_limit_waits_total", "Lever requests that waited for the rate limiter.", func() float64 {
+	m.counterFunc("lever_rate_limit_waits_total", "Lever calls that waited for the limiter.", func() float64 {
 		return float64(d.current().leverClient.RateLimitWaits())
 	})
 }
 
 func (m *metrics) gaugeFunc(name, help string, fn func() float64) {
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "leverbright", Name: name, Help: help}, fn))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts(opts(name, help)), fn))
 }
 
 func (m *metrics) counterFunc(name, help string, fn func() float64) {
-	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "leverbright", Name: name, Help: help}, fn))
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts(opts(name, help)), fn))
 }
 
 func (m *metrics) handler() http.Handler {
