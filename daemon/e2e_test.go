@@ -9,6 +9,7 @@ import (
 
 	"github.com/leverbright/leverbright/brighthire"
 	"github.com/leverbright/leverbright/brighthire/brighthiretest"
+	"github.com/leverbright/leverbright/daemon"
 	"github.com/leverbright/leverbright/demo"
 	"github.com/leverbright/leverbright/lever"
 )
@@ -203,4 +204,91 @@ func TestDaemon_Run_ReorderedDeliveries(t *testing.T) {
 	if n := r.d.Status().DeadLetter; n != 0 {
 		t.Fatalf("dead letters: got %d, want 0", n)
 	}
+}
+
+func TestDaemon_Run_ReconcileCatchesLostWebhook(t *testing.T) {
+	env := newTestEnv(t, demo.EnvOptions{Opportunities: 12,
+		Schedule: demo.Schedule{Reconcile: "@every 1s", FullResync: "0 3 * * 0", Notes: "@every 1h"}})
+	r := startDaemon(t, env, false)
+	r.waitBackfill()
+	r.waitIdle()
+	before := r.d.Status().Links.CaughtByReconciling
+
+	opp := firstOpportunity(t, env, 0)
+	iv := env.Lever.Interviews(opp.ID)[0]
+	at := time.Now().Add(96 * time.Hour).Truncate(time.Minute)
+	_ = env.Lever.RescheduleInterview(opp.ID, iv.ID, at) // the webhook is lost
+	bhInterview(t, env, iv.ID, func(s brighthiretest.StoredInterview) bool { return s.StartAt.Equal(at) })
+	waitVerified(t, env, 10*time.Second)
+	if got := r.d.Status().Links.CaughtByReconciling; got <= before {
+		t.Fatalf("caught by reconciling: got %d, want more than %d", got, before)
+	}
+}
+
+// heldNow moves n interviews of the simulated Lever that are not canceled to now, so that
+// BrightHire records them and produces notes.
+func heldNow(t *testing.T, env *demo.Env, n int) []lever.Interview {
+	t.Helper()
+	var held []lever.Interview
+	// A little ahead, so that no rounding puts them before BrightHire started recording.
+	now := time.Now().Add(500 * time.Millisecond).Truncate(time.Millisecond)
+	for oppID, ivs := range env.Lever.AllInterviews() {
+		for _, iv := range ivs {
+			if len(held) == n || (iv.CanceledAt != nil && *iv.CanceledAt != 0) {
+				continue
+			}
+			env.Lever.RescheduleInterview(oppID, iv.ID, now)
+			held = append(held, iv)
+		}
+	}
+	if len(held) < n {
+		t.Fatalf("interviews to hold: got %d, want %d", len(held), n)
+	}
+	return held
+}
+
+func TestDaemon_Run_NotesWrittenOnce(t *testing.T) {
+	env := newTestEnv(t, demo.EnvOptions{Opportunities: 40, NotesDelay: 100 * time.Millisecond})
+	held := heldNow(t, env, 50)
+	r := startDaemon(t, env, false)
+	r.waitBackfill()
+
+	var c demo.Check
+	waitFor(t, 30*time.Second, "50 notes in lever", func() (bool, string) {
+		c = env.Verify()
+		return c.OK() && c.NotesInLever >= 50, fmt.Sprintf("%d notes, %v", c.NotesInLever, c.Problems)
+	})
+	if c.NotesDuplicated != 0 {
+		t.Fatalf("notes: got %d in lever, %d duplicated; want >= 50 and 0", c.NotesInLever, c.NotesDuplicated)
+	}
+	for _, iv := range held {
+		bh := env.BrightHire.Interviews()[iv.ID]
+		if got := countMarkers(env, daemon.NoteMarker(bh.ID, 1)); got != 1 {
+			t.Fatalf("notes v1 of %s: got %d notes, want 1", iv.ID, got)
+		}
+	}
+
+	first := env.BrightHire.Interviews()[held[0].ID]
+	opp := first.ApplicationExternalID
+	before := env.Lever.Notes(opp)
+	if v := env.BrightHire.RegenerateNotes(held[0].ID); v != 2 {
+		t.Fatalf("regenerate notes: got version %d, want 2", v)
+	}
+	waitFor(t, 15*time.Second, "notes v2 in lever", func() (bool, string) {
+		n := countMarkers(env, daemon.NoteMarker(first.ID, 2))
+		return n == 1, fmt.Sprintf("%d notes", n)
+	})
+	after := env.Lever.Notes(opp)
+	if len(after) != len(before)+1 {
+		t.Fatalf("notes of %s: got %d, want %d", opp, len(after), len(before)+1)
+	}
+	for i, n := range before {
+		if after[i].ID != n.ID || after[i].Body() != n.Body() {
+			t.Fatalf("note %s changed after a new notes version", n.ID)
+		}
+	}
+	if got := countMarkers(env, daemon.NoteMarker(first.ID, 1)); got != 1 {
+		t.Fatalf("notes v1 after v2: got %d notes, want 1", got)
+	}
+	waitVerified(t, env, 10*time.Second)
 }
