@@ -1,10 +1,12 @@
 package daemon_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/leverbright/leverbright/demo"
 	"github.com/leverbright/leverbright/lever"
 	"github.com/leverbright/leverbright/lever/levertest"
+	"github.com/leverbright/leverbright/store"
 )
 
 // quietSchedule runs no pass during a test unless the test asks for one.
@@ -226,6 +229,58 @@ func countMarkers(env *demo.Env, marker string) int {
 			if strings.HasSuffix(note.Body(), marker) {
 				n++
 			}
+		}
+	}
+	return n
+}
+
+// editConfig replaces old with new in env's config file, atomically as an editor would.
+func editConfig(t *testing.T, env *demo.Env, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(env.ConfigPath)
+	if err != nil || !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("config has no %q (err %v)", old, err)
+	}
+	tmp := env.ConfigPath + ".tmp"
+	if err := os.WriteFile(tmp, bytes.Replace(b, []byte(old), []byte(new), 1), 0o600); err != nil {
+		t.Fatalf("write config: %v", err)
+	}
+	if err := os.Rename(tmp, env.ConfigPath); err != nil {
+		t.Fatalf("replace config: %v", err)
+	}
+}
+
+// noteState reads a note record from a running daemon's store.
+func (r *running) noteState(bhID string, version int) store.NoteState {
+	rec, ok, err := r.d.Store().NoteRecord(bhID, version)
+	if err != nil || !ok {
+		return 0
+	}
+	return rec.State
+}
+
+// churn makes a few interview changes on n opportunities and delivers their webhooks.
+func churn(t *testing.T, r *running, n int, shift time.Duration) {
+	t.Helper()
+	for i := range n {
+		opp := firstOpportunity(t, r.env, i)
+		ivs := r.env.Lever.Interviews(opp.ID)
+		at := time.Now().Add(shift).Truncate(time.Minute)
+		r.send(r.env.Lever.RescheduleInterview(opp.ID, ivs[0].ID, at))
+		if len(ivs) > 1 {
+			r.send(r.env.Lever.CancelInterview(opp.ID, ivs[1].ID))
+		}
+		_, del := r.env.Lever.ScheduleInterview(opp.ID)
+		r.send(del)
+	}
+}
+
+// routeCount sums the answers of one route whose status is in [lo, hi).
+func routeCount(byRoute map[string]map[int]int, route string, lo, hi int) int {
+	n := 0
+	for code, c := range byRoute[route] {
+		if code >= lo && code < hi {
+			n += c
 		}
 	}
 	return n
