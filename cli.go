@@ -68,7 +68,7 @@ func (a *admin) call(method, path string, body io.Reader) ([]byte, error) {
 func statusCmd(args []string) error {
 	fs, path := newFlags("status", true)
 	asJSON := fs.Bool("json", false, "print the raw JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	a, _ := adminFor(*path)
@@ -134,7 +134,7 @@ func describePass(p daemon.PassState) string {
 func syncCmd(args []string) error {
 	fs, path := newFlags("sync", true)
 	full := fs.Bool("full", false, "a full resync instead of a reconcile pass")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	a, _ := adminFor(*path)
@@ -151,11 +151,11 @@ func syncCmd(args []string) error {
 
 func deadLettersCmd(args []string) error {
 	fs, path := newFlags("deadletters", true)
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
 	a, _ := adminFor(*path)
-	rest := fs.Args()
 	if len(rest) == 0 {
 		rest = []string{"list"}
 	}
@@ -200,35 +200,34 @@ func flag2Err(msg string) error { return errors.New(msg) }
 
 func webhooksCmd(args []string) error {
 	fs, path := newFlags("webhooks", true)
-	if err := fs.Parse(args); err != nil {
+	public := fs.String("public-url", "", "register: the daemon's public base URL as Lever reaches it, "+
+		"e.g. https://lb.example.com")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	rest := fs.Args()
-	if len(rest) == 0 {
+	switch {
+	case len(rest) == 0:
 		fs.Usage()
 		return flag2Err("webhooks: expected register or list")
-	}
-	switch rest[0] {
-	case "list":
+	case len(rest) > 1:
+		fs.Usage()
+		return fmt.Errorf("webhooks %s: unexpected argument %q", rest[0], rest[1])
+	case rest[0] == "list":
 		return webhooksList(*path)
-	case "register":
-		return webhooksRegister(*path, rest[1:])
+	case rest[0] == "register":
+		return webhooksRegister(*path, *public)
 	}
 	fs.Usage()
 	return fmt.Errorf("webhooks: unknown action %q", rest[0])
 }
 
-func webhooksRegister(path string, args []string) error {
-	fs, _ := newFlags("webhooks", false)
-	public := fs.String("public-url", "", "the daemon's public base URL as Lever reaches it, e.g. https://lb.example.com")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *public == "" {
+func webhooksRegister(path, public string) error {
+	if public == "" {
 		return errors.New("webhooks register: -public-url is required")
 	}
 	a, cfg := adminFor(path)
-	body, _ := json.Marshal(map[string]string{"public_url": *public})
+	body, _ := json.Marshal(map[string]string{"public_url": public})
 	out, err := a.call(http.MethodPost, "/admin/webhooks/register", strings.NewReader(string(body)))
 	if err == nil {
 		return printSubscriptions(out)
@@ -239,7 +238,7 @@ func webhooksRegister(path string, args []string) error {
 	// No daemon answers: register with the store directly.
 	return withStore(cfg, func(st *store.Store) error {
 		lc := lever.NewClient(cfg.Lever.BaseURL, cfg.Lever.APIKey.Value(), lever.WithUserAgent("leverbright/"+daemon.Version))
-		subs, err := daemon.RegisterWebhooks(context.Background(), lc, st, *public)
+		subs, err := daemon.RegisterWebhooks(context.Background(), lc, st, public)
 		if err != nil {
 			return err
 		}
@@ -299,15 +298,16 @@ func withStore(cfg *config.Config, fn func(*store.Store) error) error {
 
 func backupCmd(args []string) error {
 	fs, path := newFlags("backup", true)
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fs.Usage()
 		return errors.New("backup: expected one FILE")
 	}
 	a, cfg := adminFor(*path)
-	return writeAtomically(fs.Arg(0), func(w io.Writer) error {
+	return writeAtomically(rest[0], func(w io.Writer) error {
 		resp, err := a.http.Get(a.base + "/admin/backup")
 		if err == nil && resp.StatusCode == http.StatusOK {
 			defer resp.Body.Close()

@@ -37,7 +37,7 @@ func init() {
 		{"deadletters", "deadletters [-config FILE] list|retry ID|retry-all|drop ID", "list, retry or drop work that failed for good", deadLettersCmd},
 		{"webhooks", "webhooks [-config FILE] register -public-url URL | list", "subscribe to Lever's webhooks and keep their signing tokens", webhooksCmd},
 		{"backup", "backup [-config FILE] FILE", "write a consistent copy of the store to FILE", backupCmd},
-		{"version", "version", "print the version", func([]string) error { fmt.Println("leverbright", daemon.Version); return nil }},
+		{"version", "version", "print the version", versionCmd},
 	}
 }
 
@@ -100,9 +100,47 @@ func newFlags(name string, withConfig bool) (*flag.FlagSet, *string) {
 	return fs, path
 }
 
+// parseArgs parses args with fs, allowing flags after the positional arguments
+// ("backup FILE -config X"), and returns the positional ones. After "--" nothing is a flag.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
+
+// parseFlags parses args with fs for a command that takes no positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	rest, err := parseArgs(fs, args)
+	if err == nil && len(rest) > 0 {
+		fs.Usage()
+		err = fmt.Errorf("%s: unexpected argument %q", fs.Name(), rest[0])
+	}
+	return err
+}
+
+func versionCmd(args []string) error {
+	fs, _ := newFlags("version", false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fmt.Println("leverbright", daemon.Version)
+	return nil
+}
+
 func runCmd(args []string) error {
 	fs, path := newFlags("run", true)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := config.Load(*path)
@@ -158,7 +196,7 @@ func reloadOnHangup(ctx context.Context, d *daemon.Daemon) {
 
 func checkCmd(args []string) error {
 	fs, path := newFlags("check", true)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := config.Load(*path)
@@ -193,7 +231,7 @@ func demoCmd(args []string) error {
 	fs.BoolVar(&opts.Serve, "serve", false, "keep running with the admin listener up after the summary")
 	fs.BoolVar(&opts.Verbose, "v", false, "show the daemon's own log")
 	fs.Int64Var(&opts.Seed, "seed", 1, "seed of the simulated data set")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
