@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/leverbright/leverbright/config"
 	"github.com/leverbright/leverbright/daemon"
@@ -26,19 +29,46 @@ type admin struct {
 	http *http.Client
 }
 
-// adminFor finds the admin listener from the config file; an unreadable config falls back
-// to the default address, so `status` works where secrets are not readable.
+// adminFor finds the admin listener from the config file. A file that does not validate (a
+// refused edit, or secret files this user cannot read) is still read for listen.admin, so
+// `status` can show why; the config comes back nil then.
 func adminFor(path string) (*admin, *config.Config) {
 	addr := config.Default().Listen.Admin
 	cfg, err := config.Load(path)
 	if err == nil {
 		addr = cfg.Listen.Admin
+	} else if a := rawAdminAddr(path); a != "" {
+		addr = a
 	}
-	host, port, _ := strings.Cut(addr, ":")
-	if host == "" || host == "0.0.0.0" || host == "[::]" {
+	return &admin{base: adminBase(addr), http: &http.Client{Timeout: 30 * time.Second}}, cfg
+}
+
+// rawAdminAddr reads listen.admin alone from a file that may not validate; "" if it cannot.
+func rawAdminAddr(path string) string {
+	var raw struct {
+		Listen struct {
+			Admin string `toml:"admin"`
+		} `toml:"listen"`
+	}
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
+		return ""
+	}
+	return raw.Listen.Admin
+}
+
+// adminBase is the URL of an admin listener bound to addr; an unspecified host is this machine.
+func adminBase(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port, _ = net.SplitHostPort(config.Default().Listen.Admin)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
 	}
-	return &admin{base: "http://" + host + ":" + port, http: &http.Client{Timeout: 30 * time.Second}}, cfg
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // call sends one request and returns the body of a 2xx answer.

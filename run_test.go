@@ -205,6 +205,12 @@ func checkReload(t *testing.T, p *proc, env *demo.Env) string {
 	if st := status(t, newURL); !st.Ready {
 		t.Fatalf("daemon not ready after a refused reload")
 	}
+	// status must still find the daemon through the file that did not validate.
+	r = runBin(t, nil, "status", "-config", cfg)
+	if r.code != 0 || !strings.Contains(r.stdout, "(last reload REFUSED: ") ||
+		!strings.Contains(r.stdout, "daemon.bogus_key: unknown key") {
+		t.Fatalf("status after a refused reload: got %s\nwant the refusal shown", r)
+	}
 	return newURL
 }
 
