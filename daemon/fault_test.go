@@ -7,11 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leverbright/leverbright/brighthire"
 	"github.com/leverbright/leverbright/brighthire/brighthiretest"
+	"github.com/leverbright/leverbright/daemon"
 	"github.com/leverbright/leverbright/demo"
 	"github.com/leverbright/leverbright/lever"
 	"github.com/leverbright/leverbright/lever/levertest"
@@ -397,4 +400,46 @@ func TestDaemon_Webhooks_ReplayAcrossRestart(t *testing.T) {
 	r.stop()
 	startDaemon(t, env, true)
 	faultDeliver(t, env, d, "duplicate")
+}
+
+// TestDaemon_Notes_InterviewDeletedBeforeWriteBack delivers a notes-ready event late, after
+// the interview was deleted in Lever and so in BrightHire: there is nothing to write back,
+// and the event must not end up a dead letter an operator has to clear.
+func TestDaemon_Notes_InterviewDeletedBeforeWriteBack(t *testing.T) {
+	env := newTestEnv(t, demo.EnvOptions{NotesDelay: 100 * time.Millisecond})
+	env.BrightHire.SetNotesWebhook("")
+	r := startDaemon(t, env, true)
+	p := faultLiveInterviews(env, 1)[0]
+	faultDeliver(t, env, env.Lever.RescheduleInterview(p[0], p[1], time.Now().Truncate(time.Millisecond)), "stored")
+	iv := bhInterview(t, env, p[1], func(iv brighthiretest.StoredInterview) bool { return iv.NotesReady })
+	faultDeliver(t, env, env.Lever.DeleteInterview(p[0], p[1]), "stored")
+	bhInterview(t, env, p[1], func(iv brighthiretest.StoredInterview) bool { return iv.Deleted })
+
+	body, _ := json.Marshal(map[string]any{"type": brighthire.EventNotesReady, "id": "evt_late",
+		"data": map[string]any{"interview_id": iv.ID, "notes_version": iv.NotesVersion, "external": iv.External}})
+	now := time.Now()
+	sig, err := brighthire.SignWebhook(env.BrightHire.WebhookSecret(), "evt_late", now, body)
+	if err != nil {
+		t.Fatalf("sign: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, env.WebhookURL+"/webhooks/brighthire", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(brighthire.HeaderWebhookID, "evt_late")
+	req.Header.Set(brighthire.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(brighthire.HeaderWebhookSignature, sig)
+	resp, err := faultClient.Do(req)
+	if err != nil {
+		t.Fatalf("deliver notes-ready: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("notes-ready: got %d, want 200", resp.StatusCode)
+	}
+	r.waitIdle()
+	if n, err := r.d.Store().DeadLetterCount(); err != nil || n != 0 {
+		t.Fatalf("dead letters: got %d (err %v), want 0", n, err)
+	}
+	if n := countMarkers(env, daemon.NoteMarker(iv.ID, iv.NotesVersion)); n != 0 {
+		t.Fatalf("notes of a deleted interview in lever: got %d, want 0", n)
+	}
 }

@@ -27,6 +27,13 @@ func (d *Daemon) writeNotes(ctx context.Context, j notesJob) error {
 		return err
 	}
 	notes, err := dp.bh.Notes(ctx, j.InterviewID)
+	if errors.Is(err, brighthire.ErrNotFound) {
+		// The interview was deleted (in Lever, then in BrightHire) after its notes were
+		// announced: there is nothing left to write back.
+		d.log.Info("brighthire no longer has the interview, notes not written",
+			"interview_id", j.InterviewID, "version", j.Version)
+		return nil
+	}
 	if err != nil {
 		return outage(fmt.Errorf("fetch notes of %s: %w", j.InterviewID, err))
 	}
