@@ -83,14 +83,14 @@ func TestDaemon_Run_NotesExactlyOnceAfterCrash(t *testing.T) {
 }
 
 func TestDaemon_Run_SurvivesBrightHireOutage(t *testing.T) {
-	env := newTestEnv(t, demo.EnvOptions{Opportunities: 12})
+	env := newTestEnv(t, demo.EnvOptions{Opportunities: 8})
 	r := startDaemon(t, env, false)
 	r.waitBackfill()
 	r.waitIdle()
 
 	env.BrightHire.SetDown(true)
-	churn(t, r, 3, 30*time.Hour) // every delivery answered 200 while BrightHire is down
-	time.Sleep(2 * time.Second)  // the outage lasts a while
+	churn(t, r, 3, 30*time.Hour)        // every delivery answered 200 while BrightHire is down
+	time.Sleep(1500 * time.Millisecond) // the outage lasts a while
 	env.BrightHire.ResetStats()
 	env.BrightHire.FailNext(4, http.StatusServiceUnavailable)
 	env.BrightHire.SetDown(false)
@@ -111,15 +111,15 @@ func TestDaemon_Run_SurvivesBrightHireOutage(t *testing.T) {
 }
 
 func TestDaemon_Run_SurvivesLever429Storm(t *testing.T) {
-	env := newTestEnv(t, demo.EnvOptions{Opportunities: 12})
+	env := newTestEnv(t, demo.EnvOptions{Opportunities: 8})
 	r := startDaemon(t, env, false)
 	r.waitBackfill()
 	r.waitIdle()
 
 	for i, retryAfter := range []bool{true, false} {
 		env.Lever.SetRetryAfter(retryAfter)
-		env.Lever.Force429(1500 * time.Millisecond)
-		churn(t, r, 3, time.Duration(40+i)*time.Hour)
+		env.Lever.Force429(time.Second)
+		churn(t, r, 2, time.Duration(40+i)*time.Hour)
 		waitVerified(t, env, 20*time.Second)
 		r.waitIdle()
 	}
@@ -148,7 +148,7 @@ func TestDaemon_Run_ForwardsDeliveries(t *testing.T) {
 
 	// The first relay meets a failing receiver while Lever holds the sync back.
 	opp := firstOpportunity(t, env, 0)
-	env.Lever.Force429(time.Second)
+	env.Lever.Force429(500 * time.Millisecond)
 	env.BrightHire.FailNext(2, http.StatusServiceUnavailable)
 	d := env.Lever.ChangeStage(opp.ID)
 	deliver(opp.ID, d.Body, d.Event)
@@ -159,7 +159,7 @@ func TestDaemon_Run_ForwardsDeliveries(t *testing.T) {
 		t.Fatalf("failed forwards: got %d, want 2", got)
 	}
 
-	for i := range 4 {
+	for i := range 2 {
 		for k := range 3 {
 			o := firstOpportunity(t, env, k)
 			switch i % 2 {

@@ -248,7 +248,7 @@ func heldNow(t *testing.T, env *demo.Env, n int) []lever.Interview {
 }
 
 func TestDaemon_Run_NotesWrittenOnce(t *testing.T) {
-	env := newTestEnv(t, demo.EnvOptions{Opportunities: 40, NotesDelay: 100 * time.Millisecond})
+	env := newTestEnv(t, demo.EnvOptions{Opportunities: 30, NotesDelay: 100 * time.Millisecond})
 	held := heldNow(t, env, 50)
 	r := startDaemon(t, env, false)
 	r.waitBackfill()
