@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,7 +66,7 @@ func crashBinary(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("find the go tool to build leverbright: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "leverbright")
 	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
