@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/leverbright/leverbright/config"
 	"github.com/leverbright/leverbright/daemon"
@@ -171,7 +172,13 @@ func runDaemon(ctx context.Context, cfg *config.Config, logTo io.Writer) error {
 			return config.SetLogFormat(logger, format)
 		},
 	})
-	go reloadOnHangup(ctx, d)
+	// Catch SIGHUP before the daemon starts: its default action would end the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	hupCtx, stopHup := context.WithCancel(ctx)
+	defer stopHup()
+	go reloadOnHangup(hupCtx, d, hup)
 	if err := d.Run(ctx); err != nil {
 		logger.Error("leverbright stopped", "err", err)
 		return errReported
@@ -179,18 +186,24 @@ func runDaemon(ctx context.Context, cfg *config.Config, logTo io.Writer) error {
 	return nil
 }
 
-// reloadOnHangup reloads the config on SIGHUP, which `systemctl reload` sends.
-func reloadOnHangup(ctx context.Context, d *daemon.Daemon) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// reloadOnHangup reloads the config on SIGHUP, which `systemctl reload` sends. A SIGHUP that
+// comes while the daemon is starting is applied once it is ready: the daemon cannot reload
+// before its listeners are up.
+func reloadOnHangup(ctx context.Context, d *daemon.Daemon, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			_ = d.Reload()
 		}
+		for !d.Ready() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		_ = d.Reload()
 	}
 }
 

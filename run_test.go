@@ -325,3 +325,37 @@ func TestRun_WatchdogForAnotherPID(t *testing.T) {
 		t.Fatalf("watchdog meant for pid 1: got %d pings, want none", n.pings)
 	}
 }
+
+// A SIGHUP while the daemon is still starting (here: waiting for the store lock) must neither
+// kill nor crash it, and the changed config must be applied once it is up.
+func TestRun_HangupWhileStarting(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	held, err := store.Open(env.StorePath, store.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	p := startRun(t, env.ConfigPath)
+	time.Sleep(300 * time.Millisecond)
+
+	oldAddr := strings.TrimPrefix(env.AdminURL, "http://")
+	newAddr := "127.0.0.1:" + freePort(t)
+	writeFile(t, env.ConfigPath, strings.Replace(readFile(t, env.ConfigPath), oldAddr, newAddr, 1))
+	p.signal(syscall.SIGHUP)
+	time.Sleep(200 * time.Millisecond)
+	if err := held.Close(); err != nil {
+		t.Fatalf("close store: %v", err)
+	}
+
+	eventually(t, 10*time.Second, "admin listener on the address given before the SIGHUP", func() bool {
+		if p.exited() {
+			t.Fatalf("daemon exited (%d):\n%s", p.code, p.stderr.String())
+		}
+		code, _ := get("http://" + newAddr + "/readyz")
+		return code == http.StatusOK
+	})
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(6 * time.Second); code != 0 {
+		t.Fatalf("exit after SIGTERM: %d; stderr:\n%s", code, p.stderr.String())
+	}
+}
