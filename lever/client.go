@@ -142,6 +142,10 @@ func sharedLimiter(apiKey string, rps float64, burst int, explicit bool) *rate.L
 	l, ok := limiters.m[k]
 	if !ok {
 		l = rate.NewLimiter(rate.Limit(rps), burst)
+		// Start with the bucket spent: a process that was just restarted cannot know what
+		// its predecessor sent in the last second, and a full burst on top of that could
+		// pass Lever's limit.
+		l.AllowN(time.Now(), burst)
 		limiters.m[k] = l
 	} else if explicit {
 		l.SetLimit(rate.Limit(rps))

@@ -494,3 +494,22 @@ func TestClient_SetRateLimit_Shared(t *testing.T) {
 		t.Fatalf("rate limit waits: got %d, want >= 2", other.RateLimitWaits())
 	}
 }
+
+func TestClient_NewKey_StartsWithoutBurst(t *testing.T) {
+	srv, c := setup(t, levertest.Options{Seed: 21, Opportunities: 10}, lever.WithRateLimit(10, 10))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 25 {
+		wg.Go(func() {
+			if _, err := c.GetUser(ctx, srv.UserIDs()[0]); err != nil {
+				t.Errorf("get: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	// A full bucket at start would let 10 through at once plus 10 refilled in the same
+	// second: a restarted daemon could pass Lever's limit that way.
+	if peak := srv.Stats().PeakRPS; peak > 11 {
+		t.Fatalf("peak requests in one second from a new client: got %d, want <= 11", peak)
+	}
+}
