@@ -76,6 +76,7 @@ type Daemon struct {
 	outage    outageState
 	noteLocks keyedMutex
 	ready     atomic.Bool
+	heartbeat atomic.Int64 // unix nanoseconds of the queue dispatcher's last round
 	wake      chan struct{}
 	passes    passes
 	listeners *listeners
@@ -192,7 +193,7 @@ func (d *Daemon) shutdown(queueDone <-chan struct{}, stopWork context.CancelFunc
 // openStore opens the bbolt store named by the config.
 func (d *Daemon) openStore(cfg *config.Config) error {
 	st, err := store.Open(cfg.Store.Path, store.Options{
-		Logger:  d.log.With("component", "store"),
+		Logger:  d.log,
 		Now:     d.now,
 		NoBatch: d.opts.StoreNoBatch,
 	})

@@ -73,7 +73,7 @@ func (d *Daemon) newLeverClient(cfg *config.Config) *lever.Client {
 		lever.WithRateLimit(cfg.Lever.RequestsPerSecond, cfg.Lever.Burst),
 		lever.WithUserAgent(userAgent()),
 		lever.WithObserver(d.metrics.observeLever),
-		lever.WithLogger(d.log.With("component", "lever")),
+		lever.WithLogger(d.log),
 	}
 	if d.opts.HTTPClient != nil {
 		opts = append(opts, lever.WithHTTPClient(d.opts.HTTPClient))
@@ -88,7 +88,7 @@ func (d *Daemon) newBrightHireClient(cfg *config.Config) *brighthire.Client {
 	opts := []brighthire.Option{
 		brighthire.WithUserAgent(userAgent()),
 		brighthire.WithObserver(d.metrics.observeBrightHire),
-		brighthire.WithLogger(d.log.With("component", "brighthire")),
+		brighthire.WithLogger(d.log),
 	}
 	if d.opts.HTTPClient != nil {
 		opts = append(opts, brighthire.WithHTTPClient(d.opts.HTTPClient))

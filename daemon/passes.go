@@ -148,6 +148,10 @@ func (d *Daemon) runPass(ctx context.Context, name string, fn func(context.Conte
 	found, err := fn(ctx)
 	d.passes.end(name, d.now(), found, err)
 	d.metrics.passDone(name, d.now().Sub(start), err)
+	if err != nil && ctx.Err() != nil {
+		d.log.Info("pass stopped by shutdown", "pass", name)
+		return err
+	}
 	if err != nil {
 		d.log.Error("pass failed", "pass", name, "err", err)
 		return err

@@ -34,6 +34,7 @@ func (d *Daemon) runQueue(ctx, workCtx context.Context) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
+		d.heartbeat.Store(d.now().UnixNano())
 		q.dispatch(workCtx)
 		select {
 		case <-ctx.Done():

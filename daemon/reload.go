@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 func (d *Daemon) Reload() error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
+	if !d.Ready() {
+		return errNotRunning
+	}
 	old := d.Config()
 	next, err := config.Load(old.Path)
 	if err == nil && !next.Equal(old) {
@@ -35,6 +39,10 @@ func (d *Daemon) Reload() error {
 	d.metrics.needsRestart.Set(boolFloat(len(restart) > 0))
 	return nil
 }
+
+// errNotRunning is returned by a reload asked for before the daemon is ready or after it
+// began to stop.
+var errNotRunning = errors.New("reload: daemon is not running")
 
 // apply puts a validated config in force; a listener that cannot bind refuses the whole config.
 func (d *Daemon) apply(old, next *config.Config) error {
@@ -82,7 +90,8 @@ func (d *Daemon) watchConfig(ctx context.Context) {
 	}
 }
 
-// runWatchdog pings systemd's watchdog at half its interval while the daemon runs.
+// runWatchdog pings systemd's watchdog at half its interval while the queue dispatcher is
+// alive, so a stuck daemon is restarted by systemd.
 func (d *Daemon) runWatchdog(ctx context.Context) {
 	every, err := sddaemon.SdWatchdogEnabled(false)
 	if err != nil || every <= 0 {
@@ -95,9 +104,17 @@ func (d *Daemon) runWatchdog(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			d.opts.Notify("WATCHDOG=1")
+			if d.alive(every) {
+				d.opts.Notify("WATCHDOG=1")
+			}
 		}
 	}
+}
+
+// alive reports whether the queue dispatcher went round its loop within the last interval.
+func (d *Daemon) alive(interval time.Duration) bool {
+	last := time.Unix(0, d.heartbeat.Load())
+	return d.now().Sub(last) < interval
 }
 
 // sdNotify tells systemd about a state change; without NOTIFY_SOCKET it does nothing.
