@@ -189,7 +189,8 @@ func waitVerified(t *testing.T, env *demo.Env, limit time.Duration) demo.Check {
 }
 
 // bhInterview waits until BrightHire holds interview id in a state cond accepts.
-func bhInterview(t *testing.T, env *demo.Env, id string, cond func(brighthiretest.StoredInterview) bool) brighthiretest.StoredInterview {
+func bhInterview(t *testing.T, env *demo.Env, id string,
+	cond func(brighthiretest.StoredInterview) bool) brighthiretest.StoredInterview {
 	t.Helper()
 	var got brighthiretest.StoredInterview
 	waitFor(t, 15*time.Second, "brighthire interview "+id, func() (bool, string) {
@@ -202,7 +203,8 @@ func bhInterview(t *testing.T, env *demo.Env, id string, cond func(brighthiretes
 
 // leverClient reads the simulated Lever as the tests' own witness.
 func leverClient(env *demo.Env) *lever.Client {
-	return lever.NewClient(env.Lever.URL(), env.Lever.APIKey(), lever.WithRetry(6, 10*time.Millisecond, 500*time.Millisecond))
+	return lever.NewClient(env.Lever.URL(), env.Lever.APIKey(),
+		lever.WithRetry(6, 10*time.Millisecond, 500*time.Millisecond))
 }
 
 // firstOpportunity is an opportunity of the simulated Lever with at least one interview.
