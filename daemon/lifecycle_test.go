@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -28,5 +29,33 @@ func TestDaemon_Reload_BeforeRun(t *testing.T) {
 	d := New(config.Default(), Options{})
 	if err := d.Reload(); !errors.Is(err, errNotRunning) {
 		t.Fatalf("reload before Run: got %v, want errNotRunning", err)
+	}
+}
+
+func TestDaemon_RunPass_SkipsWhileRunning(t *testing.T) {
+	d := New(config.Default(), Options{})
+	started, release := make(chan struct{}), make(chan struct{})
+	slow := func(context.Context) (int, error) {
+		close(started)
+		<-release
+		return 3, nil
+	}
+	done := make(chan error)
+	go func() { done <- d.runPass(context.Background(), passReconcile, slow) }()
+	<-started
+	err := d.runPass(context.Background(), passReconcile, func(context.Context) (int, error) {
+		t.Errorf("second run of a running pass was started")
+		return 0, nil
+	})
+	if !errors.Is(err, ErrPassRunning) {
+		t.Fatalf("overlapping run: got %v, want ErrPassRunning", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	st := d.passes.snapshot()[passReconcile]
+	if st.Skipped != 1 || st.Found != 3 || st.Result != "ok" || st.Running {
+		t.Fatalf("pass state: got %+v, want 1 skipped, 3 found, ok, not running", st)
 	}
 }
