@@ -134,7 +134,10 @@ func printStatus(w io.Writer, st daemon.Status) {
 		fmt.Fprintf(w, "            restart needed for: %s\n", strings.Join(st.Config.NeedsRestart, ", "))
 	}
 	fmt.Fprintf(w, "deliveries  %d accepted, %d refused\n", st.Deliveries.Accepted, st.Deliveries.Refused)
-	fmt.Fprintf(w, "queue       %d waiting, %d dead letters; brighthire %s\n", st.QueueDepth, st.DeadLetter, st.BrightHire)
+	fmt.Fprintf(w, "queue       %d waiting, %d dead letters\n", st.QueueDepth, st.DeadLetter)
+	if st.Paused != "" {
+		fmt.Fprintf(w, "            PAUSED: %s\n", st.Paused)
+	}
 	fmt.Fprintf(w, "links       %d interviews, %d deleted, %d notes written, %d caught by reconciliation\n",
 		st.Links.Interviews, st.Links.Tombstones, st.Links.NotesWritten, st.Links.CaughtByReconciling)
 	names := make([]string, 0, len(st.Passes))

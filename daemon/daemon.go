@@ -73,7 +73,7 @@ type Daemon struct {
 	metrics *metrics
 	status  *statusBoard
 
-	outage    outageState
+	pause     pauseState
 	noteLocks keyedMutex
 	ready     atomic.Bool
 	heartbeat atomic.Int64 // unix nanoseconds of the queue dispatcher's last round

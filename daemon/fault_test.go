@@ -135,7 +135,7 @@ func TestDaemon_Run_OutagesDrain(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "queue paused for the outage", func() (bool, string) {
 		st := r.d.Status()
-		return strings.HasPrefix(st.BrightHire, "unreachable"), st.BrightHire
+		return strings.HasPrefix(st.Paused, "brighthire unreachable"), st.Paused
 	})
 
 	bh.FailNext(12, http.StatusServiceUnavailable)

@@ -3,10 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/leverbright/leverbright/brighthire"
 	"github.com/leverbright/leverbright/lever"
@@ -129,26 +126,6 @@ func (d *Daemon) forward(ctx context.Context, it store.Item) error {
 	return nil
 }
 
-// outageState pauses the queue while BrightHire is unreachable, so an outage costs one probe
-// at a time instead of a retry of every queued item.
-type outageState struct {
-	mu     sync.Mutex
-	until  time.Time
-	streak int
-}
-
-func (o *outageState) active(now time.Time) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return now.Before(o.until)
-}
-
-func (o *outageState) clear() {
-	o.mu.Lock()
-	o.streak, o.until = 0, time.Time{}
-	o.mu.Unlock()
-}
-
 // outageError marks a failure caused by BrightHire being unreachable or overloaded.
 type outageError struct{ err error }
 
@@ -161,20 +138,4 @@ func outage(err error) error {
 		return err
 	}
 	return &outageError{err}
-}
-
-// noteOutage extends the pause after a BrightHire outage failure.
-func (d *Daemon) noteOutage(err error) {
-	var oe *outageError
-	if !errors.As(err, &oe) {
-		return
-	}
-	o := &d.outage
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.streak++
-	o.until = d.now().Add(min(d.backoff(o.streak), 30*time.Second))
-	if o.streak == 1 {
-		d.log.Warn("brighthire unreachable, pausing the queue", "err", err)
-	}
 }

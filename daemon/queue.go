@@ -48,7 +48,7 @@ func (d *Daemon) runQueue(ctx, workCtx context.Context) {
 
 // dispatch starts as many due items as there are free workers.
 func (q *dispatcher) dispatch(ctx context.Context) {
-	if ctx.Err() != nil || q.d.outage.active(q.d.now()) {
+	if ctx.Err() != nil || q.d.pause.active(q.d.now()) {
 		return
 	}
 	free, skip := q.free()
@@ -99,12 +99,16 @@ func (d *Daemon) work(ctx context.Context, it store.Item) {
 		d.settle(d.store.Done(it.ID), it)
 	case ctx.Err() != nil:
 		// Shutting down: the item stays in the inbox and runs again after the restart.
+	case refusedBy(err) != "":
+		// Every item would fail alike: the queue waits and this item runs again, its
+		// attempts untouched.
+		d.notePause(err)
 	case isPermanent(err) || it.Attempts+1 >= d.Config().MaxAttempts:
 		d.log.Error("work failed, dead-lettered", "kind", it.Kind, "key", it.Key, "attempts", it.Attempts+1, "err", err)
 		d.settle(d.store.DeadLetter(it.ID, err.Error()), it)
 		d.countSweepItem(it)
 	default:
-		d.noteOutage(err)
+		d.notePause(err)
 		next := d.now().Add(d.backoff(it.Attempts))
 		d.logRetry(it, err)
 		d.settle(d.store.Retry(it.ID, next, err.Error()), it)
@@ -167,17 +171,6 @@ func (d *Daemon) countSweepItem(it store.Item) {
 	var j oppJob
 	if json.Unmarshal(it.Body, &j) == nil && j.Pass != 0 {
 		d.passes.progress(j.Pass)
-	}
-}
-
-// recovered ends a BrightHire outage pause after work succeeded.
-func (d *Daemon) recovered() {
-	d.outage.mu.Lock()
-	was := d.outage.streak
-	d.outage.mu.Unlock()
-	if was > 0 {
-		d.outage.clear()
-		d.log.Info("brighthire reachable again, queue resumed")
 	}
 }
 

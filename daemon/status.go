@@ -60,7 +60,7 @@ type Status struct {
 	Links      LinkStatus           `json:"links"`
 	Passes     map[string]PassState `json:"passes"`
 	Backfill   Progress             `json:"full_sweep"`
-	BrightHire string               `json:"brighthire"`
+	Paused     string               `json:"queue_paused,omitempty"`
 }
 
 // ConfigStatus tells whether the config file in force is the one on disk.
@@ -97,10 +97,7 @@ func (d *Daemon) Status() Status {
 		Deliveries: DeliveryStatus{Accepted: d.status.accepted.Load(), Refused: d.status.refused.Load()},
 		Passes:     d.passes.snapshot(),
 		Backfill:   d.passes.sweepProgress(now),
-		BrightHire: "reachable",
-	}
-	if d.outage.active(now) {
-		st.BrightHire = "unreachable, queue paused"
+		Paused:     d.pause.why(now),
 	}
 	st.QueueDepth, _ = d.store.QueueDepth()
 	st.DeadLetter, _ = d.store.DeadLetterCount()
