@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -87,6 +88,10 @@ type Store struct {
 	// batchHook, when set by tests, runs at the end of every Ingest batch
 	// function; an error makes bbolt roll back and run the function again.
 	batchHook func(dedupeKey string) error
+
+	// ingesting counts Ingest calls in progress: a lone one commits at once instead of
+	// waiting for company in a batch.
+	ingesting atomic.Int32
 }
 
 // Path returns the file the store was opened from.
