@@ -20,6 +20,8 @@ type statusBoard struct {
 	reloadAt     time.Time
 	loadedAt     time.Time
 	needsRestart []string
+	links        LinkStatus // counted at linksAt
+	linksAt      time.Time
 }
 
 func newStatusBoard() *statusBoard { return &statusBoard{reloadOK: true} }
@@ -115,11 +117,23 @@ func (d *Daemon) configStatus() ConfigStatus {
 	}
 }
 
+// linkCountsMaxAge is how long counted links are reused: counting reads every link, which
+// takes a while with a large store, and a monitor may poll /status often.
+const linkCountsMaxAge = 5 * time.Second
+
 func (d *Daemon) linkStatus() LinkStatus {
-	ls := LinkStatus{CaughtByReconciling: d.status.caught.Load()}
-	ls.Interviews, ls.Tombstones, _ = d.store.CountInterviews()
-	if counts, err := d.store.CountNotes(); err == nil {
-		ls.NotesWritten = counts[store.NoteWritten] + counts[store.NoteAcked]
+	s := d.status
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := d.now(); now.Sub(s.linksAt) >= linkCountsMaxAge {
+		s.links = LinkStatus{}
+		s.links.Interviews, s.links.Tombstones, _ = d.store.CountInterviews()
+		if counts, err := d.store.CountNotes(); err == nil {
+			s.links.NotesWritten = counts[store.NoteWritten] + counts[store.NoteAcked]
+		}
+		s.linksAt = now
 	}
+	ls := s.links
+	ls.CaughtByReconciling = s.caught.Load()
 	return ls
 }

@@ -177,7 +177,7 @@ func (r *runner) waitBackfill(ctx context.Context) error {
 	for {
 		st, err := r.status()
 		if err == nil && !st.Passes["full_resync"].LastOK.IsZero() {
-			r.say("backfill done: %d interviews linked in BrightHire", st.Links.Interviews)
+			r.say("backfill done: %d interviews in BrightHire", len(r.env.BrightHire.Interviews()))
 			return nil
 		}
 		if err == nil && time.Since(last) >= 3*time.Second {
