@@ -14,8 +14,9 @@ import (
 )
 
 // writeNotes brings one notes version into Lever as a note, exactly once: the intent is
-// recorded before the post, and an intent left by a crash is settled by finding the note's
-// marker in Lever before posting again. BrightHire is acked last.
+// recorded before the post, and Lever is searched for the note's marker before every post,
+// so neither a crash nor a rebuilt, moved or restored store writes a note twice. BrightHire
+// is acked last.
 func (d *Daemon) writeNotes(ctx context.Context, j notesJob) error {
 	dp := d.current()
 	if dp.bh == nil {
@@ -86,18 +87,18 @@ func (d *Daemon) noteRecord(n brighthire.Notes) (store.NoteRecord, error) {
 	return rec, nil
 }
 
-// postNote posts the rendered note unless a crash left one behind, and records it as written.
+// postNote posts the rendered note unless Lever already has it, and records it as written.
+// The store alone cannot say: a crash between post and record, or a store rebuilt after
+// damage, moved, or restored from a backup, all leave notes in Lever the store does not know.
 func (d *Daemon) postNote(ctx context.Context, dp *deps, rec store.NoteRecord, n brighthire.Notes) (store.NoteRecord, error) {
-	marker := NoteMarker(n.InterviewID, n.Version)
-	if rec.State == store.NoteIntended {
-		id, err := findNote(ctx, dp.lever, rec.OpportunityID, marker)
-		if err != nil {
-			return rec, err
-		}
-		if id != "" {
-			d.log.Info("note found after an interrupted write", "interview_id", n.InterviewID, "version", n.Version)
-			return d.recordNote(rec, store.NoteWritten, id)
-		}
+	id, err := findNote(ctx, dp.lever, rec.OpportunityID, NoteMarker(n.InterviewID, n.Version))
+	if err != nil {
+		return rec, err
+	}
+	if id != "" {
+		d.log.Info("note already in lever, not posted again", "interview_id", n.InterviewID,
+			"version", n.Version, "was_recorded", rec.State == store.NoteIntended)
+		return d.recordNote(rec, store.NoteWritten, id)
 	}
 	if _, err := d.recordNote(rec, store.NoteIntended, ""); err != nil {
 		return rec, err
