@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/leverbright/leverbright/brighthire"
 	"github.com/leverbright/leverbright/config"
@@ -72,7 +73,7 @@ func (d *Daemon) newLeverClient(cfg *config.Config) *lever.Client {
 	opts := []lever.Option{
 		lever.WithRateLimit(cfg.Lever.RequestsPerSecond, cfg.Lever.Burst),
 		lever.WithUserAgent(userAgent()),
-		lever.WithObserver(d.metrics.observeLever),
+		lever.WithObserver(d.observeLever),
 		lever.WithLogger(d.log),
 	}
 	if d.opts.HTTPClient != nil {
@@ -87,7 +88,7 @@ func (d *Daemon) newLeverClient(cfg *config.Config) *lever.Client {
 func (d *Daemon) newBrightHireClient(cfg *config.Config) *brighthire.Client {
 	opts := []brighthire.Option{
 		brighthire.WithUserAgent(userAgent()),
-		brighthire.WithObserver(d.metrics.observeBrightHire),
+		brighthire.WithObserver(d.observeBrightHire),
 		brighthire.WithLogger(d.log),
 	}
 	if d.opts.HTTPClient != nil {
@@ -97,6 +98,23 @@ func (d *Daemon) newBrightHireClient(cfg *config.Config) *brighthire.Client {
 		opts = append(opts, brighthire.WithRetry(4, d.opts.ClientRetryBase, d.opts.ClientRetryMax))
 	}
 	return brighthire.NewClient(cfg.BrightHire.BaseURL, cfg.BrightHire.APIToken.Value(), opts...)
+}
+
+// observeLever counts a Lever call and, when it succeeded, ends a pause Lever caused.
+func (d *Daemon) observeLever(method, route string, status int, took time.Duration) {
+	d.metrics.observeLever(method, route, status, took)
+	if status/100 == 2 {
+		d.answered("lever")
+	}
+}
+
+// observeBrightHire counts a BrightHire call and, when it succeeded, ends a pause BrightHire
+// caused.
+func (d *Daemon) observeBrightHire(method, route string, status int, took time.Duration) {
+	d.metrics.observeBrightHire(method, route, status, took)
+	if status/100 == 2 {
+		d.answered("brighthire")
+	}
 }
 
 // leverVerifier merges the configured signing tokens with those registered through the

@@ -123,6 +123,7 @@ func (d *Daemon) forward(ctx context.Context, it store.Item) error {
 	if err := dp.forward.Forward(ctx, url, it.ContentType, it.Body); err != nil {
 		return outage(fmt.Errorf("forward delivery: %w", err))
 	}
+	d.answered("brighthire")
 	return nil
 }
 

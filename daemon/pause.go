@@ -18,10 +18,11 @@ const credentialPause = time.Minute
 // refusing the daemon's credentials. One probe at a time then finds out when it can go on,
 // instead of every queued item failing and burning its attempts.
 type pauseState struct {
-	mu     sync.Mutex
-	until  time.Time
-	streak int
-	reason string
+	mu      sync.Mutex
+	until   time.Time
+	streak  int
+	service string // the service whose failure paused the queue
+	reason  string
 }
 
 func (p *pauseState) active(now time.Time) bool {
@@ -40,24 +41,26 @@ func (p *pauseState) why(now time.Time) string {
 	return ""
 }
 
-// extend pauses until now+d and reports whether this starts a new streak of failures.
-func (p *pauseState) extend(now time.Time, d time.Duration, reason string) bool {
+// extend pauses until now+d for a failure of service and reports whether this starts a new
+// streak of failures.
+func (p *pauseState) extend(now time.Time, d time.Duration, service, reason string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.streak++
-	p.until, p.reason = now.Add(d), reason
+	p.until, p.service, p.reason = now.Add(d), service, reason
 	return p.streak == 1
 }
 
-// clear ends the pause and returns the reason of the streak it ended, if any.
-func (p *pauseState) clear() string {
+// clear ends the pause, if service is "" or the one that caused it, and returns the reason of
+// the streak it ended, if any.
+func (p *pauseState) clear(service string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	was := ""
-	if p.streak > 0 {
-		was = p.reason
+	if p.streak == 0 || (service != "" && service != p.service) {
+		return ""
 	}
-	p.streak, p.until, p.reason = 0, time.Time{}, ""
+	was := p.reason
+	p.streak, p.until, p.service, p.reason = 0, time.Time{}, "", ""
 	return was
 }
 
@@ -79,12 +82,12 @@ func (d *Daemon) notePause(err error) {
 	switch svc := refusedBy(err); {
 	case svc != "":
 		reason := svc + " refuses the configured credentials; fix the config, the queue waits"
-		if d.pause.extend(d.now(), credentialPause, reason) {
+		if d.pause.extend(d.now(), credentialPause, svc, reason) {
 			d.log.Error(svc+" refuses the configured credentials, pausing the queue", "err", err)
 		}
 	case errors.As(err, &oe):
 		wait := min(d.backoff(d.pauseStreak()+1), 30*time.Second)
-		if d.pause.extend(d.now(), wait, "brighthire unreachable") {
+		if d.pause.extend(d.now(), wait, "brighthire", "brighthire unreachable") {
 			d.log.Warn("brighthire unreachable, pausing the queue", "err", err)
 		}
 	}
@@ -96,9 +99,10 @@ func (d *Daemon) pauseStreak() int {
 	return d.pause.streak
 }
 
-// recovered ends a pause after work succeeded.
-func (d *Daemon) recovered() {
-	if was := d.pause.clear(); was != "" {
+// answered ends a pause caused by service once that service answered a call with success.
+// Work that did not need the service proves nothing, so only its own answers count.
+func (d *Daemon) answered(service string) {
+	if was := d.pause.clear(service); was != "" {
 		d.log.Info("queue resumed", "after", was)
 	}
 }

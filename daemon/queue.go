@@ -95,7 +95,6 @@ func (d *Daemon) work(ctx context.Context, it store.Item) {
 	d.metrics.work(it.Kind, err)
 	switch {
 	case err == nil:
-		d.recovered()
 		d.settle(d.store.Done(it.ID), it)
 	case ctx.Err() != nil:
 		// Shutting down: the item stays in the inbox and runs again after the restart.

@@ -63,7 +63,7 @@ func (d *Daemon) apply(old, next *config.Config) error {
 	d.cfgMu.Lock()
 	d.cfg = next
 	d.cfgMu.Unlock()
-	d.pause.clear() // new credentials or addresses deserve a try at once
+	d.pause.clear("") // new credentials or addresses deserve a try at once
 	for _, key := range next.NeedsRestart(d.running) {
 		d.log.Warn("config change needs a restart to apply", "key", key)
 	}
