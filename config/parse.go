@@ -1,8 +1,11 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -46,6 +49,9 @@ func Parse(path string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// quoted matches a quoted fragment of a parser message, which may be part of a value.
+var quoted = regexp.MustCompile(`"[^"]*"`)
+
 // syntaxError turns a TOML parse failure into an Error. The library's message can quote part
 // of the offending value, so it is withheld when the key holds a secret.
 func (d *decoder) syntaxError(err error) *Error {
@@ -53,7 +59,8 @@ func (d *decoder) syntaxError(err error) *Error {
 	if !errors.As(err, &pe) {
 		return &Error{File: d.file, Rule: "invalid TOML"}
 	}
-	rule := "invalid TOML: " + pe.Message
+	// A misspelt secret key is not known as one, so quoted fragments are withheld always.
+	rule := "invalid TOML: " + quoted.ReplaceAllString(pe.Message, `"…"`)
 	if isSecretKey(pe.LastKey) {
 		rule = "invalid TOML in the value of a secret (details withheld)"
 	}
@@ -129,14 +136,39 @@ func (d *decoder) checkTogether(c *Config) {
 	if c.Store.Path == "" {
 		d.failKey("store.path", "must not be empty")
 	}
-	if (c.Listen.TLSCertFile == "") != (c.Listen.TLSKeyFile == "") {
-		d.failKey("listen.tls_key_file", "tls_cert_file and tls_key_file must be set together")
-	}
+	d.checkListen(c.Listen)
 	d.checkBrightHire(c)
 	if !c.Lever.Webhooks.SigningToken.IsSet() && len(c.Lever.Webhooks.SigningTokens) == 0 {
 		d.warn("%s: lever.webhooks: no signing token configured; Lever deliveries are accepted "+
 			"only for webhooks registered with \"leverbright webhooks register\"", d.file)
 	}
+}
+
+// checkListen catches what would stop the daemon binding its listeners.
+func (d *decoder) checkListen(l Listen) {
+	switch {
+	case (l.TLSCertFile == "") != (l.TLSKeyFile == ""):
+		d.failKey("listen.tls_key_file", "tls_cert_file and tls_key_file must be set together")
+	case l.TLSCertFile != "":
+		if _, err := tls.LoadX509KeyPair(l.TLSCertFile, l.TLSKeyFile); err != nil {
+			d.failKey("listen.tls_cert_file", "cannot load the certificate and key: %v", err)
+		}
+	}
+	if l.Webhooks != "" && l.Webhooks == l.Admin {
+		d.failKey("listen.admin", "must differ from listen.webhooks")
+	}
+	if host, _, err := net.SplitHostPort(l.Admin); err == nil && !isLoopback(host) {
+		d.warn("%s: listen.admin: %q is not a loopback address; the admin listener has no "+
+			"authentication", d.file, l.Admin)
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (d *decoder) checkBrightHire(c *Config) {
