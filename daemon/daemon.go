@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/leverbright/leverbright/config"
 	"github.com/leverbright/leverbright/store"
 )
@@ -76,7 +78,8 @@ type Daemon struct {
 	pause     pauseState
 	noteLocks keyedMutex
 	ready     atomic.Bool
-	heartbeat atomic.Int64 // unix nanoseconds of the queue dispatcher's last round
+	refusals  rate.Sometimes // logs refused deliveries without letting a flood fill the journal
+	heartbeat atomic.Int64   // unix nanoseconds of the queue dispatcher's last round
 	wake      chan struct{}
 	passes    passes
 	listeners *listeners
@@ -95,14 +98,15 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		opts.Notify = sdNotify
 	}
 	d := &Daemon{
-		opts:    opts,
-		log:     opts.Logger,
-		now:     opts.Now,
-		cfg:     cfg,
-		running: cfg,
-		wake:    make(chan struct{}, 1),
-		metrics: newMetrics(),
-		status:  newStatusBoard(),
+		opts:     opts,
+		log:      opts.Logger,
+		now:      opts.Now,
+		cfg:      cfg,
+		running:  cfg,
+		wake:     make(chan struct{}, 1),
+		metrics:  newMetrics(),
+		status:   newStatusBoard(),
+		refusals: rate.Sometimes{First: 10, Interval: 10 * time.Second},
 	}
 	d.passes.init()
 	return d
@@ -123,6 +127,7 @@ func (d *Daemon) Ready() bool { return d.ready.Load() }
 // passes and closes the store.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.started = d.now()
+	d.status.started(d.started)
 	cfg := d.Config()
 	if err := d.openStore(cfg); err != nil {
 		return err

@@ -85,7 +85,7 @@ func (d *Daemon) handleOppJob(ctx context.Context, it store.Item, fn func(contex
 	}
 	err := fn(ctx, j)
 	if err == nil && j.Pass != 0 {
-		d.passes.progress(j.Pass)
+		d.passes.progress(j.Pass, d.now())
 	}
 	return err
 }

@@ -59,3 +59,20 @@ func TestDaemon_RunPass_SkipsWhileRunning(t *testing.T) {
 		t.Fatalf("pass state: got %+v, want 1 skipped, 3 found, ok, not running", st)
 	}
 }
+
+func TestPasses_SweepRateStopsAtTheEnd(t *testing.T) {
+	var p passes
+	p.init()
+	start := time.Unix(0, 0)
+	id := p.startSweep(start)
+	p.addSweepTotal(id, 10)
+	for range 10 {
+		p.progress(id, start.Add(2*time.Second))
+	}
+	for _, later := range []time.Duration{2 * time.Second, time.Minute} {
+		pr := p.sweepProgress(start.Add(later))
+		if pr.Running || pr.Rate != 5 {
+			t.Fatalf("%v after start: got running=%v rate %.2f, want done at 5/s", later, pr.Running, pr.Rate)
+		}
+	}
+}

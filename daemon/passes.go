@@ -48,6 +48,7 @@ type passes struct {
 	sweepDone  int
 	sweepTotal int
 	sweepStart time.Time
+	sweepEnd   time.Time // when the last item was done
 }
 
 func (p *passes) init() {
@@ -103,7 +104,7 @@ func (p *passes) startSweep(now time.Time) int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.sweepID = now.UnixNano()
-	p.sweepDone, p.sweepTotal, p.sweepStart = 0, 0, now
+	p.sweepDone, p.sweepTotal, p.sweepStart, p.sweepEnd = 0, 0, now, time.Time{}
 	return p.sweepID
 }
 
@@ -115,12 +116,16 @@ func (p *passes) addSweepTotal(id int64, n int) {
 	}
 }
 
-// progress counts one finished item of sweep id.
-func (p *passes) progress(id int64) {
+// progress counts one item of sweep id finished at now.
+func (p *passes) progress(id int64, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if id == p.sweepID {
-		p.sweepDone++
+	if id != p.sweepID {
+		return
+	}
+	p.sweepDone++
+	if p.sweepDone >= p.sweepTotal {
+		p.sweepEnd = now
 	}
 }
 
@@ -129,6 +134,9 @@ func (p *passes) sweepProgress(now time.Time) Progress {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pr := Progress{Done: p.sweepDone, Total: p.sweepTotal, Running: p.sweepID != 0 && p.sweepDone < p.sweepTotal}
+	if !pr.Running && !p.sweepEnd.IsZero() {
+		now = p.sweepEnd
+	}
 	if elapsed := now.Sub(p.sweepStart).Seconds(); elapsed > 0 && p.sweepDone > 0 {
 		pr.Rate = float64(p.sweepDone) / elapsed
 		left := time.Duration(float64(p.sweepTotal-p.sweepDone) / pr.Rate * float64(time.Second))

@@ -169,7 +169,7 @@ func (d *Daemon) countSweepItem(it store.Item) {
 	}
 	var j oppJob
 	if json.Unmarshal(it.Body, &j) == nil && j.Pass != 0 {
-		d.passes.progress(j.Pass)
+		d.passes.progress(j.Pass, d.now())
 	}
 }
 

@@ -22,6 +22,9 @@ func (d *Daemon) Reload() error {
 	}
 	old := d.Config()
 	next, err := config.Load(old.Path)
+	if err == nil && next.Equal(old) && d.status.lastReloadOK() {
+		return nil // saved without a change: nothing to do, nothing to count
+	}
 	if err == nil && !next.Equal(old) {
 		d.opts.Notify("RELOADING=1")
 		err = d.apply(old, next)

@@ -49,6 +49,19 @@ func (s *statusBoard) reloaded(at time.Time, err error, needsRestart []string) {
 	s.needsRestart = needsRestart
 }
 
+func (s *statusBoard) lastReloadOK() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reloadOK
+}
+
+// started records when the config in force was loaded: at start.
+func (s *statusBoard) started(at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadedAt = at
+}
+
 // Status is the daemon's state as /status and `leverbright status` show it.
 type Status struct {
 	Version    string               `json:"version"`

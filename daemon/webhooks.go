@@ -197,6 +197,12 @@ func (d *Daemon) answer(w http.ResponseWriter, source, event string, ref *refusa
 	}
 	d.metrics.delivery(source, event, result)
 	d.status.delivery(status == http.StatusOK)
+	if status != http.StatusOK {
+		d.refusals.Do(func() {
+			d.log.Info("delivery refused", "source", source, "event", event, "status", status,
+				"reason", reason)
+		})
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, reason+"\n")
