@@ -197,8 +197,15 @@ func deadLettersCmd(args []string) error {
 		return listDeadLetters(a)
 	case rest[0] == "retry-all":
 		body, err := a.call(http.MethodPost, "/admin/deadletters/retry-all", nil)
-		fmt.Print(string(body))
-		return err
+		if err != nil {
+			return err
+		}
+		var out struct{ Retried int }
+		if err := json.Unmarshal(body, &out); err != nil {
+			return fmt.Errorf("decode answer: %w", err)
+		}
+		fmt.Printf("%d dead letters queued again\n", out.Retried)
+		return nil
 	case (rest[0] == "retry" || rest[0] == "drop") && len(rest) == 2:
 		_, err := a.call(http.MethodPost, "/admin/deadletters/"+rest[0]+"?id="+url.QueryEscape(rest[1]), nil)
 		if err == nil {
@@ -207,7 +214,7 @@ func deadLettersCmd(args []string) error {
 		return err
 	}
 	fs.Usage()
-	return flag2Err("deadletters: expected list, retry ID, retry-all or drop ID")
+	return usageErr("deadletters: expected list, retry ID, retry-all or drop ID")
 }
 
 func listDeadLetters(a *admin) error {
@@ -229,7 +236,8 @@ func listDeadLetters(a *admin) error {
 	return nil
 }
 
-func flag2Err(msg string) error { return errors.New(msg) }
+// usageErr is a command line that could not be understood, exit status 2.
+func usageErr(msg string) error { return &usageError{err: errors.New(msg)} }
 
 func webhooksCmd(args []string) error {
 	fs, path := newFlags("webhooks", true)
@@ -242,7 +250,7 @@ func webhooksCmd(args []string) error {
 	switch {
 	case len(rest) == 0:
 		fs.Usage()
-		return flag2Err("webhooks: expected register or list")
+		return usageErr("webhooks: expected register or list")
 	case len(rest) > 1:
 		fs.Usage()
 		return fmt.Errorf("webhooks %s: unexpected argument %q", rest[0], rest[1])
@@ -257,7 +265,7 @@ func webhooksCmd(args []string) error {
 
 func webhooksRegister(path, public string) error {
 	if public == "" {
-		return errors.New("webhooks register: -public-url is required")
+		return usageErr("webhooks register: -public-url is required")
 	}
 	a, cfg := adminFor(path)
 	body, _ := json.Marshal(map[string]string{"public_url": public})
@@ -337,7 +345,7 @@ func backupCmd(args []string) error {
 	}
 	if len(rest) != 1 {
 		fs.Usage()
-		return errors.New("backup: expected one FILE")
+		return usageErr("backup: expected one FILE")
 	}
 	a, cfg := adminFor(*path)
 	return writeAtomically(rest[0], func(w io.Writer) error {

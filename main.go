@@ -32,7 +32,7 @@ func init() {
 	commands = []command{
 		{"run", "run [-config FILE]", "run the daemon in the foreground (what the systemd unit starts)", runCmd},
 		{"check", "check [-config FILE]", "validate a config file; exit 1 listing every error", checkCmd},
-		{"demo", "demo [-size N] [-serve]", "run the daemon against simulated Lever and BrightHire on loopback", demoCmd},
+		{"demo", "demo [-size N] [-serve] [-v] [-seed N]", "run the daemon against simulated Lever and BrightHire on loopback", demoCmd},
 		{"status", "status [-config FILE] [-json]", "show the running daemon's state", statusCmd},
 		{"sync", "sync [-config FILE] [-full]", "ask the running daemon to reconcile with Lever now", syncCmd},
 		{"deadletters", "deadletters [-config FILE] list|retry ID|retry-all|drop ID", "list, retry or drop work that failed for good", deadLettersCmd},
@@ -43,26 +43,47 @@ func init() {
 }
 
 func main() {
-	if err := dispatch(os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) {
-			fmt.Fprintln(os.Stderr, "leverbright:", err)
-		}
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	os.Exit(exitCode(dispatch(os.Args[1:])))
 }
+
+// exitCode reports err and turns it into the exit status: 0 for success or help asked for,
+// 2 for a command line that could not be understood, 1 for a command that failed.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		if !ue.shown {
+			fmt.Fprintln(os.Stderr, "leverbright:", ue.err)
+		}
+		return 2
+	case !errors.Is(err, errReported):
+		fmt.Fprintln(os.Stderr, "leverbright:", err)
+	}
+	return 1
+}
+
+// usageError is a command line that could not be understood; shown is true when the flag
+// package has already printed it with the usage.
+type usageError struct {
+	err   error
+	shown bool
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
 
 // errReported is returned by a command that has already told the user what went wrong.
 var errReported = errors.New("reported")
 
 func dispatch(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(os.Stderr)
-		if len(args) == 0 {
-			return flag.ErrHelp
-		}
+		return &usageError{err: errors.New("no command given"), shown: true}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(os.Stderr)
 		return nil
 	}
 	for _, c := range commands {
@@ -71,7 +92,7 @@ func dispatch(args []string) error {
 		}
 	}
 	usage(os.Stderr)
-	return fmt.Errorf("unknown command %q", args[0])
+	return &usageError{err: fmt.Errorf("unknown command %q", args[0])}
 }
 
 func usage(w io.Writer) {
@@ -107,7 +128,10 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err: err, shown: true}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

@@ -164,6 +164,7 @@ func (d *Daemon) runPass(ctx context.Context, name string, fn func(context.Conte
 		d.log.Error("pass failed", "pass", name, "err", err)
 		return err
 	}
-	d.log.Info("pass done", "pass", name, "found", found, "took", d.now().Sub(start).Round(time.Millisecond))
+	d.log.Info("pass done", "pass", name, "found", found,
+		"took", d.now().Sub(start).Round(time.Millisecond).String())
 	return nil
 }

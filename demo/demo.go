@@ -182,8 +182,11 @@ func (r *runner) waitBackfill(ctx context.Context) error {
 		}
 		if err == nil && time.Since(last) >= 3*time.Second {
 			last = time.Now()
-			p := st.Backfill
-			r.say("backfill: %d/%d opportunities, %.1f/s, %s left", p.Done, p.Total, p.Rate, p.TimeLeft)
+			if p := st.Backfill; p.Total > 0 {
+				r.say("backfill: %d/%d opportunities, %.1f/s, %s left", p.Done, p.Total, p.Rate, p.TimeLeft)
+			} else {
+				r.say("backfill: listing Lever's postings, users and opportunities")
+			}
 		}
 		select {
 		case <-ctx.Done():
