@@ -22,25 +22,32 @@ func (d *Daemon) Reload() error {
 	}
 	old := d.Config()
 	next, err := config.Load(old.Path)
-	if err == nil && next.Equal(old) && d.status.lastReloadOK() {
+	switch {
+	case err == nil && next.Equal(old) && d.status.lastReloadOK():
 		return nil // saved without a change: nothing to do, nothing to count
-	}
-	if err == nil && !next.Equal(old) {
+	case err == nil && !next.Equal(old):
 		d.opts.Notify("RELOADING=1")
 		err = d.apply(old, next)
+		d.recordReload(err)
 		d.opts.Notify("READY=1")
+		return err
 	}
+	d.recordReload(err)
+	return err
+}
+
+// recordReload logs a reload's outcome and shows it in /status and the metrics.
+func (d *Daemon) recordReload(err error) {
 	if err != nil {
-		d.log.Error("config reload refused, running config kept", "path", old.Path, "err", err)
+		d.log.Error("config reload refused, running config kept", "path", d.Config().Path, "err", err)
 		d.status.reloaded(d.now(), err, nil)
 		d.metrics.reload(false)
-		return err
+		return
 	}
 	restart := d.Config().NeedsRestart(d.running)
 	d.status.reloaded(d.now(), nil, restart)
 	d.metrics.reload(true)
 	d.metrics.needsRestart.Set(boolFloat(len(restart) > 0))
-	return nil
 }
 
 // errNotRunning is returned by a reload asked for before the daemon is ready or after it
