@@ -80,8 +80,9 @@ func (r *runner) summary(check Check) {
 		len(bh.Positions()), len(bh.Candidates()), len(bh.CallGuides()), ivs, canceled, deleted)
 	fmt.Fprintf(w, "  forwarded         %d lever deliveries relayed verbatim to brighthire\n", len(bh.Forwarded()))
 	fmt.Fprintf(w, "  reconciliation    %d interview changes found by reconciliation, not by a webhook\n", st.Links.CaughtByReconciling)
-	fmt.Fprintf(w, "  notes             %d/%d ready notes in lever exactly once, %d duplicated\n",
-		check.NotesInLever, check.NotesReady, check.NotesDuplicated)
+	fmt.Fprintf(w, "  notes             %d/%d current notes versions in lever exactly once, %d duplicated;"+
+		" %d notes in all (a new version is a new note)\n",
+		check.NotesInLever, check.NotesReady, check.NotesDuplicated, check.NotesTotal)
 	fmt.Fprintf(w, "  lever api         %d requests, peak %d in one second (Lever: 10/s, bursts to 20), %d answered 429\n", lv.Total, lv.PeakRPS, lv.TooMany)
 	fmt.Fprintf(w, "  queue             %d waiting, %d dead letters\n", st.QueueDepth, st.DeadLetter)
 	fmt.Fprintf(w, "  time              %.1fs\n", time.Since(r.start).Seconds())

@@ -15,6 +15,7 @@ type Check struct {
 	NotesReady      int      // notes versions BrightHire holds for live interviews
 	NotesInLever    int      // of those, written to Lever exactly once
 	NotesDuplicated int      // notes versions written to Lever more than once
+	NotesTotal      int      // the daemon's notes in Lever, every version
 	Problems        []string // what is out of step, a line each (the first few)
 	problemCount    int
 }
@@ -100,6 +101,7 @@ func (e *Env) checkNotes(c *Check, live map[string]string) {
 	}
 	var dups []string
 	for m, n := range markers {
+		c.NotesTotal += n
 		if n > 1 {
 			dups = append(dups, m)
 		}
