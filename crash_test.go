@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,22 +75,9 @@ func crashBinary(t *testing.T) string {
 	return bin
 }
 
-// crashLog collects a child's log lines; the tail is shown when a test fails.
-type crashLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *crashLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *crashLog) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.buf.String()
+// tail is the last n bytes of what b collected, shown when a test fails.
+func (b *syncBuffer) tail(n int) string {
+	s := b.String()
 	return s[max(0, len(s)-n):]
 }
 
@@ -106,13 +92,13 @@ type crashRunner struct {
 	t     *testing.T
 	bin   string
 	env   *demo.Env
-	log   *crashLog
+	log   *syncBuffer
 	proc  *crashProc
 	fsize int64 // file size limit of the next start; 0 is none
 }
 
 func newCrashRunner(t *testing.T, env *demo.Env) *crashRunner {
-	r := &crashRunner{t: t, bin: crashBinary(t), env: env, log: &crashLog{}}
+	r := &crashRunner{t: t, bin: crashBinary(t), env: env, log: &syncBuffer{}}
 	t.Cleanup(func() {
 		r.kill()
 		if t.Failed() {
