@@ -92,6 +92,10 @@ func (d *Daemon) handleOppJob(ctx context.Context, it store.Item, fn func(contex
 
 // handleLeverEvent treats a delivery as a hint: the objects are read again from Lever, so a
 // late, reordered or tampered delivery can at most cause a re-read.
+//
+// TODO(coalesce): many deliveries about one interview queued together are each read again;
+// after one read, the older ones could be dropped. It matters only for bursts of signed
+// deliveries about the same object, which cost Lever calls but change nothing.
 func (d *Daemon) handleLeverEvent(ctx context.Context, it store.Item) error {
 	ev, err := lever.ParseEvent(it.Body)
 	if err != nil {
