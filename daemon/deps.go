@@ -42,6 +42,16 @@ func (d *Daemon) current() *deps { return d.deps.Load() }
 
 // buildDeps builds clients and verifiers for cfg and puts them in force.
 func (d *Daemon) buildDeps(cfg *config.Config) error {
+	dp, err := d.newDeps(cfg)
+	if err != nil {
+		return err
+	}
+	d.deps.Store(dp)
+	return nil
+}
+
+// newDeps builds clients and verifiers for cfg without putting them in force.
+func (d *Daemon) newDeps(cfg *config.Config) (*deps, error) {
 	lc := d.newLeverClient(cfg)
 	dp := &deps{
 		cfg:         cfg,
@@ -54,7 +64,7 @@ func (d *Daemon) buildDeps(cfg *config.Config) error {
 	}
 	verifier, err := d.leverVerifier(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dp.leverVerify = verifier
 	if cfg.BrightHire.WebhookSecret.IsSet() {
@@ -63,8 +73,7 @@ func (d *Daemon) buildDeps(cfg *config.Config) error {
 			Now:     d.now,
 		}
 	}
-	d.deps.Store(dp)
-	return nil
+	return dp, nil
 }
 
 func userAgent() string { return "leverbright/" + Version }

@@ -131,24 +131,32 @@ func (l *listeners) closeAdmin(limit time.Duration) {
 	s.close(limit)
 }
 
-// rebind moves listeners whose address or certificate changed. The new listener is bound
-// before the old one closes, so a failed bind keeps the old one serving.
+// rebind moves listeners whose address or certificate changed. Every new listener is bound
+// before any old one closes: if one cannot bind, the others bound so far are closed again and
+// the old ones go on serving, so a refused reload changes nothing.
 func (d *Daemon) rebind(old, cfg *config.Config) error {
 	l := d.listeners
+	var wh, admin *server
+	var err error
 	if cfg.Listen.Webhooks != old.Listen.Webhooks || tlsKey(cfg) != l.tlsKey {
-		s, err := d.startWebhooks(cfg)
-		if err != nil {
+		if wh, err = d.startWebhooks(cfg); err != nil {
 			return err
 		}
-		l.swap(&l.webhooks, s, cfg.ShutdownTimeout)
-		l.tlsKey = tlsKey(cfg)
 	}
 	if cfg.Listen.Admin != old.Listen.Admin {
-		s, err := d.startServer(cfg.Listen.Admin, d.adminMux(), nil)
-		if err != nil {
+		if admin, err = d.startServer(cfg.Listen.Admin, d.adminMux(), nil); err != nil {
+			if wh != nil {
+				wh.close(time.Second)
+			}
 			return fmt.Errorf("bind admin listener: %w", err)
 		}
-		l.swap(&l.admin, s, cfg.ShutdownTimeout)
+	}
+	if wh != nil {
+		l.swap(&l.webhooks, wh, cfg.ShutdownTimeout)
+		l.tlsKey = tlsKey(cfg)
+	}
+	if admin != nil {
+		l.swap(&l.admin, admin, cfg.ShutdownTimeout)
 	}
 	return nil
 }

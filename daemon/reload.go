@@ -54,26 +54,32 @@ func (d *Daemon) recordReload(err error) {
 // began to stop.
 var errNotRunning = errors.New("reload: daemon is not running")
 
-// apply puts a validated config in force; a listener that cannot bind refuses the whole config.
+// apply puts a validated config in force. What can fail is done first: the new clients are
+// built and the new listeners bound before anything in force changes, so a refused config
+// leaves the daemon as it was.
 func (d *Daemon) apply(old, next *config.Config) error {
+	dp, err := d.newDeps(next)
+	if err != nil {
+		return err
+	}
 	if err := d.rebind(old, next); err != nil {
 		return fmt.Errorf("apply listen addresses: %w", err)
 	}
 	if d.opts.SetLog != nil {
 		if err := d.opts.SetLog(next.Log.Level, next.Log.Format); err != nil {
-			return fmt.Errorf("apply log settings: %w", err)
+			d.log.Error("apply log settings", "err", err)
 		}
 	}
-	if err := d.buildDeps(next); err != nil {
-		return err
-	}
+	d.deps.Store(dp)
 	if err := d.sched.reschedule(next); err != nil {
-		return err
+		d.log.Error("apply schedules, the old ones go on", "err", err)
 	}
 	d.cfgMu.Lock()
 	d.cfg = next
 	d.cfgMu.Unlock()
-	d.pause.clear("") // new credentials or addresses deserve a try at once
+	if was := d.pause.clear(""); was != "" {
+		d.log.Info("queue resumed after a config change", "after", was)
+	}
 	for _, key := range next.NeedsRestart(d.running) {
 		d.log.Warn("config change needs a restart to apply", "key", key)
 	}

@@ -3,8 +3,10 @@ package daemon_test
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +60,49 @@ func TestDaemon_Reload_UnchangedSaveCountsNothing(t *testing.T) {
 	if logs.count("delivery refused") != 1 {
 		t.Fatalf("refused delivery not logged once:\n%s", logs.b.String())
 	}
+}
+
+// A reload that cannot bind one of its new listeners changes nothing: the other listener is
+// not moved either.
+func TestDaemon_Reload_RefusedRebindMovesNothing(t *testing.T) {
+	env := newTestEnv(t, demo.EnvOptions{Opportunities: 4})
+	r := startDaemon(t, env, true)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	defer busy.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	freeAddr := free.Addr().String()
+	free.Close()
+
+	oldHook, oldAdmin := strings.TrimPrefix(env.WebhookURL, "http://"), strings.TrimPrefix(env.AdminURL, "http://")
+	editConfig(t, env, "webhooks = \""+oldHook+"\"", "webhooks = \""+freeAddr+"\"")
+	editConfig(t, env, "admin = \""+oldAdmin+"\"", "admin = \""+busy.Addr().String()+"\"")
+	if err := r.d.Reload(); err == nil {
+		t.Fatalf("reload onto a busy admin address: got no error")
+	}
+	if code := getStatus(env.WebhookURL + "/webhooks/lever"); code != http.StatusMethodNotAllowed {
+		t.Fatalf("old webhook listener after a refused reload: got %d, want 405 (still serving)", code)
+	}
+	if code := getStatus("http://" + freeAddr + "/webhooks/lever"); code != 0 {
+		t.Fatalf("new webhook address after a refused reload: got %d, want nothing listening", code)
+	}
+	if st := r.d.Status(); st.Config.ReloadOK {
+		t.Fatalf("status after a refused reload: reload ok")
+	}
+}
+
+// getStatus GETs url and returns the status, or 0 when nothing answers.
+func getStatus(url string) int {
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
