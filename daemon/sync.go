@@ -35,7 +35,7 @@ func (d *Daemon) syncInterview(ctx context.Context, oppID, ivID, origin string) 
 	}
 	iv, err := dp.lever.GetInterview(ctx, oppID, ivID)
 	if errors.Is(err, lever.ErrNotFound) {
-		return d.deleteInterview(ctx, oppID, ivID)
+		return d.interviewNotFound(ctx, oppID, ivID, origin)
 	}
 	if err != nil {
 		return fmt.Errorf("fetch interview %s: %w", ivID, err)
@@ -112,6 +112,23 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
+// interviewNotFound handles Lever's 404 for an interview under an opportunity. The pair comes
+// from a delivery, whose data the signature does not cover: when the interview is linked to
+// another opportunity, it is read again there, and only a 404 under its own opportunity
+// deletes it.
+func (d *Daemon) interviewNotFound(ctx context.Context, oppID, ivID, origin string) error {
+	link, ok, err := d.store.InterviewLink(ivID)
+	if err != nil {
+		return fmt.Errorf("read interview link %s: %w", ivID, err)
+	}
+	if ok && !link.Deleted && link.OpportunityID != "" && link.OpportunityID != oppID {
+		d.log.Warn("delivery named an interview with another opportunity, reading it there",
+			"interview_id", ivID, "named", oppID, "linked", link.OpportunityID)
+		return d.syncInterview(ctx, link.OpportunityID, ivID, origin)
+	}
+	return d.deleteInterview(ctx, oppID, ivID)
+}
+
 // deleteInterview tells BrightHire a Lever interview is gone and tombstones its link.
 func (d *Daemon) deleteInterview(ctx context.Context, oppID, ivID string) error {
 	dp := d.current()
@@ -128,6 +145,7 @@ func (d *Daemon) deleteInterview(ctx context.Context, oppID, ivID string) error 
 		})
 	}
 	d.metrics.interviewDeleted()
+	d.log.Info("interview deleted in brighthire", "interview_id", ivID, "opportunity_id", oppID)
 	return d.store.TombstoneInterview(ivID, d.now())
 }
 
