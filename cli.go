@@ -82,7 +82,7 @@ func (a *admin) call(method, path string, body io.Reader) ([]byte, error) {
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("reach the daemon at %s (is it running?): %w", a.base, err)
+		return nil, &unreachableError{base: a.base, err: err}
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
@@ -93,6 +93,25 @@ func (a *admin) call(method, path string, body io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(out)))
 	}
 	return out, nil
+}
+
+// unreachableError is a daemon that does not answer at all; only then may a command work on
+// the store itself.
+type unreachableError struct {
+	base string
+	err  error
+}
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("reach the daemon at %s (is it running?): %v", e.base, e.err)
+}
+
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// offline reports whether err says no daemon answers, so the store can be opened directly.
+func offline(err error, cfg *config.Config) bool {
+	var ue *unreachableError
+	return errors.As(err, &ue) && cfg != nil
 }
 
 func statusCmd(args []string) error {
@@ -273,7 +292,7 @@ func webhooksRegister(path, public string) error {
 	if err == nil {
 		return printSubscriptions(out)
 	}
-	if cfg == nil {
+	if !offline(err, cfg) {
 		return err
 	}
 	// No daemon answers: register with the store directly.
@@ -293,7 +312,7 @@ func webhooksList(path string) error {
 	if err == nil {
 		return printSubscriptions(out)
 	}
-	if cfg == nil {
+	if !offline(err, cfg) {
 		return err
 	}
 	return withStore(cfg, func(st *store.Store) error {
@@ -350,18 +369,18 @@ func backupCmd(args []string) error {
 	a, cfg := adminFor(*path)
 	return writeAtomically(rest[0], func(w io.Writer) error {
 		resp, err := a.http.Get(a.base + "/admin/backup")
-		if err == nil && resp.StatusCode == http.StatusOK {
-			defer resp.Body.Close()
-			_, err = io.Copy(w, resp.Body)
-			return err
+		if err != nil {
+			if cfg == nil {
+				return fmt.Errorf("no daemon answers at %s and the config cannot be read", a.base)
+			}
+			return withStore(cfg, func(st *store.Store) error { _, err := st.Backup(w); return err })
 		}
-		if err == nil {
-			resp.Body.Close()
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("backup from the daemon at %s: %s", a.base, resp.Status)
 		}
-		if cfg == nil {
-			return fmt.Errorf("no daemon answers at %s and the config cannot be read", a.base)
-		}
-		return withStore(cfg, func(st *store.Store) error { _, err := st.Backup(w); return err })
+		_, err = io.Copy(w, resp.Body)
+		return err
 	})
 }
 

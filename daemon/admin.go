@@ -3,8 +3,10 @@ package daemon
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leverbright/leverbright/store"
@@ -26,7 +28,34 @@ func (d *Daemon) adminMux() http.Handler {
 	mux.HandleFunc("GET /admin/webhooks", d.handleWebhookList)
 	mux.HandleFunc("POST /admin/webhooks/register", d.handleWebhookRegister)
 	mux.HandleFunc("GET /admin/backup", d.handleBackup)
-	return mux
+	return guardAdmin(mux)
+}
+
+// guardAdmin keeps web pages out of the admin calls. The listener has no authentication and
+// is meant for loopback, so what reaches it from a browser on the same machine must not act:
+// a request with an Origin (a page's fetch or form) or from another site is refused, and so
+// is one whose Host is a name other than localhost (a DNS rebinding page). Health, readiness,
+// metrics and status stay open to monitors.
+func guardAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/admin/") && !fromLocalTool(r) {
+			writeText(w, http.StatusForbidden, "admin calls are taken from local tools only")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// fromLocalTool reports whether r looks like the CLI or curl, not a browser page.
+func fromLocalTool(r *http.Request) bool {
+	if r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	return host == "localhost" || net.ParseIP(strings.Trim(host, "[]")) != nil
 }
 
 func (d *Daemon) handleReady(w http.ResponseWriter, _ *http.Request) {

@@ -3,9 +3,11 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/leverbright/leverbright/lever"
@@ -26,9 +28,14 @@ type Subscription struct {
 	HasToken bool   `json:"has_signing_token"`
 }
 
+// ErrBadPublicURL is returned for a public URL that is not an absolute http(s) URL.
+var ErrBadPublicURL = errors.New("public url must be an absolute http(s) url")
+
 // RegisterWebhooks subscribes publicURL's /webhooks/lever to every event in
 // SubscribedEvents through Lever's webhook API and keeps each signing token in the store.
-// Events already registered to that URL are left alone, so it is safe to run again.
+// Events already registered to that URL are left alone, so it is safe to run again; the
+// daemon's own subscriptions to another URL (a moved daemon) are deleted once the new ones
+// exist.
 func RegisterWebhooks(ctx context.Context, lc *lever.Client, st *store.Store, publicURL string) ([]Subscription, error) {
 	target, err := webhookTarget(publicURL)
 	if err != nil {
@@ -42,16 +49,43 @@ func RegisterWebhooks(ctx context.Context, lc *lever.Client, st *store.Store, pu
 		if registered(have, event, target) {
 			continue
 		}
-		w, err := lc.CreateWebhook(ctx, lever.WebhookInput{Event: event, URL: target})
-		if err != nil {
-			return nil, fmt.Errorf("create %s webhook: %w", event, err)
-		}
-		sub := store.WebhookSub{ID: w.ID, Event: event, URL: target, SigningToken: w.Configuration.SignatureToken}
-		if err := st.PutWebhook(sub); err != nil {
-			return nil, fmt.Errorf("keep %s webhook: %w", event, err)
+		if err := subscribe(ctx, lc, st, event, target); err != nil {
+			return nil, err
 		}
 	}
+	if err := unsubscribeOthers(ctx, lc, st, have, target); err != nil {
+		return nil, err
+	}
 	return ListWebhooks(st)
+}
+
+func subscribe(ctx context.Context, lc *lever.Client, st *store.Store, event, target string) error {
+	w, err := lc.CreateWebhook(ctx, lever.WebhookInput{Event: event, URL: target})
+	if err != nil {
+		return fmt.Errorf("create %s webhook: %w", event, err)
+	}
+	sub := store.WebhookSub{ID: w.ID, Event: event, URL: target, SigningToken: w.Configuration.SignatureToken}
+	if err := st.PutWebhook(sub); err != nil {
+		return fmt.Errorf("keep %s webhook: %w", event, err)
+	}
+	return nil
+}
+
+// unsubscribeOthers deletes the daemon's subscriptions, of the events it subscribes, to any
+// URL but target; ones Lever no longer has are only forgotten.
+func unsubscribeOthers(ctx context.Context, lc *lever.Client, st *store.Store, have []store.WebhookSub, target string) error {
+	for _, s := range have {
+		if s.URL == target || !slices.Contains(SubscribedEvents, s.Event) {
+			continue
+		}
+		if err := lc.DeleteWebhook(ctx, s.ID); err != nil && !errors.Is(err, lever.ErrNotFound) {
+			return fmt.Errorf("delete %s webhook to %s: %w", s.Event, s.URL, err)
+		}
+		if err := st.DeleteWebhook(s.ID); err != nil {
+			return fmt.Errorf("forget %s webhook: %w", s.Event, err)
+		}
+	}
+	return nil
 }
 
 // ListWebhooks lists the registered webhooks without their tokens.
@@ -71,7 +105,7 @@ func ListWebhooks(st *store.Store) ([]Subscription, error) {
 func webhookTarget(publicURL string) (string, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("public url %q: must be an absolute http(s) url", publicURL)
+		return "", fmt.Errorf("public url %q: %w", publicURL, ErrBadPublicURL)
 	}
 	return strings.TrimRight(u.String(), "/") + "/webhooks/lever", nil
 }
@@ -106,7 +140,11 @@ func (d *Daemon) handleWebhookRegister(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = d.refreshVerifier()
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrBadPublicURL):
+		writeText(w, http.StatusBadRequest, err.Error())
+		return
+	case err != nil:
 		writeText(w, http.StatusBadGateway, err.Error())
 		return
 	}
