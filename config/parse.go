@@ -50,7 +50,7 @@ func Parse(path string, data []byte) (*Config, error) {
 }
 
 // quoted matches a quoted fragment of a parser message, which may be part of a value.
-var quoted = regexp.MustCompile(`"[^"]*"`)
+var quoted = regexp.MustCompile(`"[^"]*"|'[^']*'`)
 
 // syntaxError turns a TOML parse failure into an Error. The library's message can quote part
 // of the offending value, so it is withheld when the key holds a secret.
@@ -60,7 +60,7 @@ func (d *decoder) syntaxError(err error) *Error {
 		return &Error{File: d.file, Rule: "invalid TOML"}
 	}
 	// A misspelt secret key is not known as one, so quoted fragments are withheld always.
-	rule := "invalid TOML: " + quoted.ReplaceAllString(pe.Message, `"…"`)
+	rule := "invalid TOML: " + quoted.ReplaceAllString(pe.Message, `…`)
 	if isSecretKey(pe.LastKey) {
 		rule = "invalid TOML in the value of a secret (details withheld)"
 	}
@@ -154,13 +154,35 @@ func (d *decoder) checkListen(l Listen) {
 			d.failKey("listen.tls_cert_file", "cannot load the certificate and key: %v", err)
 		}
 	}
-	if l.Webhooks != "" && l.Webhooks == l.Admin {
-		d.failKey("listen.admin", "must differ from listen.webhooks")
+	if sameListener(l.Webhooks, l.Admin) {
+		d.failKey("listen.admin", "must not share its port with listen.webhooks on the same host")
 	}
 	if host, _, err := net.SplitHostPort(l.Admin); err == nil && !isLoopback(host) {
 		d.warn("%s: listen.admin: %q is not a loopback address; the admin listener has no "+
 			"authentication", d.file, l.Admin)
 	}
+}
+
+// sameListener reports whether two listen addresses would collide: the same port on the same
+// host, where localhost is 127.0.0.1 and an empty or wildcard host is every host.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	norm := func(h string) string {
+		if h == "localhost" {
+			return "127.0.0.1"
+		}
+		return h
+	}
+	ha, hb = norm(ha), norm(hb)
+	return ha == hb || isWildcard(ha) || isWildcard(hb)
+}
+
+func isWildcard(host string) bool {
+	return host == "" || host == "0.0.0.0" || host == "::"
 }
 
 func isLoopback(host string) bool {
