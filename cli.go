@@ -212,9 +212,9 @@ func deadLettersCmd(args []string) error {
 		rest = []string{"list"}
 	}
 	switch {
-	case rest[0] == "list":
+	case rest[0] == "list" && len(rest) == 1:
 		return listDeadLetters(a)
-	case rest[0] == "retry-all":
+	case rest[0] == "retry-all" && len(rest) == 1:
 		body, err := a.call(http.MethodPost, "/admin/deadletters/retry-all", nil)
 		if err != nil {
 			return err
@@ -272,14 +272,14 @@ func webhooksCmd(args []string) error {
 		return usageErr("webhooks: expected register or list")
 	case len(rest) > 1:
 		fs.Usage()
-		return fmt.Errorf("webhooks %s: unexpected argument %q", rest[0], rest[1])
+		return usageErr(fmt.Sprintf("webhooks %s: unexpected argument %q", rest[0], rest[1]))
 	case rest[0] == "list":
 		return webhooksList(*path)
 	case rest[0] == "register":
 		return webhooksRegister(*path, *public)
 	}
 	fs.Usage()
-	return fmt.Errorf("webhooks: unknown action %q", rest[0])
+	return usageErr(fmt.Sprintf("webhooks: unknown action %q", rest[0]))
 }
 
 func webhooksRegister(path, public string) error {

@@ -149,7 +149,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	rest, err := parseArgs(fs, args)
 	if err == nil && len(rest) > 0 {
 		fs.Usage()
-		err = fmt.Errorf("%s: unexpected argument %q", fs.Name(), rest[0])
+		err = &usageError{err: fmt.Errorf("%s: unexpected argument %q", fs.Name(), rest[0])}
 	}
 	return err
 }
