@@ -157,7 +157,7 @@ func printStatus(w io.Writer, st daemon.Status) {
 	if st.Paused != "" {
 		fmt.Fprintf(w, "            PAUSED: %s\n", st.Paused)
 	}
-	fmt.Fprintf(w, "links       %d interviews, %d deleted, %d notes written, %d caught by reconciliation\n",
+	fmt.Fprintf(w, "links       %d interviews, %d deleted, %d notes in lever, %d caught by reconciliation\n",
 		st.Links.Interviews, st.Links.Tombstones, st.Links.NotesWritten, st.Links.CaughtByReconciling)
 	names := make([]string, 0, len(st.Passes))
 	for n := range st.Passes {

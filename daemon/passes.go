@@ -160,7 +160,13 @@ func (d *Daemon) runPass(ctx context.Context, name string, fn func(context.Conte
 		d.log.Info("pass stopped by shutdown", "pass", name)
 		return err
 	}
-	if err != nil {
+	var oe *outageError
+	switch {
+	case errors.As(err, &oe):
+		d.notePause(err)
+		d.log.Warn("pass failed, brighthire unreachable; the next run tries again", "pass", name, "err", err)
+		return err
+	case err != nil:
 		d.log.Error("pass failed", "pass", name, "err", err)
 		return err
 	}
