@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -29,18 +30,33 @@ type admin struct {
 	http *http.Client
 }
 
-// adminFor finds the admin listener from the config file. A file that does not validate (a
-// refused edit, or secret files this user cannot read) is still read for listen.admin, so
-// `status` can show why; the config comes back nil then.
-func adminFor(path string) (*admin, *config.Config) {
+// adminFor finds the admin listener: override (-admin) when given, else listen.admin of the
+// config file. A file that does not validate (a refused edit, or secret files this user
+// cannot read) is still read for listen.admin, so `status` can show why; the config comes
+// back nil then, and the user is told which address is asked.
+func adminFor(path, override string) (*admin, *config.Config) {
 	addr := config.Default().Listen.Admin
 	cfg, err := config.Load(path)
-	if err == nil {
+	switch {
+	case err == nil:
 		addr = cfg.Listen.Admin
-	} else if a := rawAdminAddr(path); a != "" {
-		addr = a
+	case rawAdminAddr(path) != "":
+		addr = rawAdminAddr(path)
+		fmt.Fprintf(os.Stderr, "leverbright: %s does not load; asking the daemon at listen.admin = %s\n", path, addr)
+	default:
+		fmt.Fprintf(os.Stderr, "leverbright: %s cannot be read for listen.admin; asking the default %s "+
+			"(use -admin ADDR to choose)\n", path, addr)
+	}
+	if override != "" {
+		addr = override
 	}
 	return &admin{base: adminBase(addr), http: &http.Client{Timeout: 30 * time.Second}}, cfg
+}
+
+// adminFlag adds -admin, which names the admin listener when the config file's listen.admin is
+// not where the daemon listens (a refused move of the listener).
+func adminFlag(fs *flag.FlagSet) *string {
+	return fs.String("admin", "", "admin listener address (host:port); default: listen.admin of the config")
 }
 
 // rawAdminAddr reads listen.admin alone from a file that may not validate; "" if it cannot.
@@ -85,6 +101,11 @@ func (a *admin) call(method, path string, body io.Reader) ([]byte, error) {
 		return nil, &unreachableError{base: a.base, err: err}
 	}
 	defer resp.Body.Close()
+	if resp.Header.Get(daemon.AdminHeader) == "" {
+		return nil, fmt.Errorf("%s answers (%s), but it is not a leverbright admin listener; if a "+
+			"move of listen.admin was refused, the daemon listens on its previous address: pass -admin ADDR",
+			a.base, resp.Status)
+	}
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return nil, err
@@ -103,7 +124,8 @@ type unreachableError struct {
 }
 
 func (e *unreachableError) Error() string {
-	return fmt.Sprintf("reach the daemon at %s (is it running?): %v", e.base, e.err)
+	return fmt.Sprintf("reach the daemon at %s (is it running? if a move of listen.admin was "+
+		"refused, it listens on its previous address: pass -admin ADDR): %v", e.base, e.err)
 }
 
 func (e *unreachableError) Unwrap() error { return e.err }
@@ -116,11 +138,12 @@ func offline(err error, cfg *config.Config) bool {
 
 func statusCmd(args []string) error {
 	fs, path := newFlags("status", true)
+	adminAddr := adminFlag(fs)
 	asJSON := fs.Bool("json", false, "print the raw JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	a, _ := adminFor(*path)
+	a, _ := adminFor(*path, *adminAddr)
 	body, err := a.call(http.MethodGet, "/status", nil)
 	if err != nil {
 		return err
@@ -185,11 +208,12 @@ func describePass(p daemon.PassState) string {
 
 func syncCmd(args []string) error {
 	fs, path := newFlags("sync", true)
+	adminAddr := adminFlag(fs)
 	full := fs.Bool("full", false, "a full resync instead of a reconcile pass")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	a, _ := adminFor(*path)
+	a, _ := adminFor(*path, *adminAddr)
 	q := url.Values{}
 	if *full {
 		q.Set("full", "true")
@@ -203,37 +227,45 @@ func syncCmd(args []string) error {
 
 func deadLettersCmd(args []string) error {
 	fs, path := newFlags("deadletters", true)
+	adminAddr := adminFlag(fs)
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	a, _ := adminFor(*path)
 	if len(rest) == 0 {
 		rest = []string{"list"}
 	}
-	switch {
-	case rest[0] == "list" && len(rest) == 1:
+	ok := len(rest) == 1 && (rest[0] == "list" || rest[0] == "retry-all") ||
+		len(rest) == 2 && (rest[0] == "retry" || rest[0] == "drop")
+	if !ok {
+		fs.Usage()
+		return usageErr("deadletters: expected list, retry ID, retry-all or drop ID")
+	}
+	a, _ := adminFor(*path, *adminAddr)
+	switch rest[0] {
+	case "list":
 		return listDeadLetters(a)
-	case rest[0] == "retry-all" && len(rest) == 1:
-		body, err := a.call(http.MethodPost, "/admin/deadletters/retry-all", nil)
-		if err != nil {
-			return err
-		}
-		var out struct{ Retried int }
-		if err := json.Unmarshal(body, &out); err != nil {
-			return fmt.Errorf("decode answer: %w", err)
-		}
-		fmt.Printf("%d dead letters queued again\n", out.Retried)
-		return nil
-	case (rest[0] == "retry" || rest[0] == "drop") && len(rest) == 2:
-		_, err := a.call(http.MethodPost, "/admin/deadletters/"+rest[0]+"?id="+url.QueryEscape(rest[1]), nil)
-		if err == nil {
-			fmt.Println(rest[0], rest[1], "ok")
-		}
+	case "retry-all":
+		return retryAllDeadLetters(a)
+	}
+	_, err = a.call(http.MethodPost, "/admin/deadletters/"+rest[0]+"?id="+url.QueryEscape(rest[1]), nil)
+	if err == nil {
+		fmt.Println(rest[0], rest[1], "ok")
+	}
+	return err
+}
+
+func retryAllDeadLetters(a *admin) error {
+	body, err := a.call(http.MethodPost, "/admin/deadletters/retry-all", nil)
+	if err != nil {
 		return err
 	}
-	fs.Usage()
-	return usageErr("deadletters: expected list, retry ID, retry-all or drop ID")
+	var out struct{ Retried int }
+	if err := json.Unmarshal(body, &out); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
+	}
+	fmt.Printf("%d dead letters queued again\n", out.Retried)
+	return nil
 }
 
 func listDeadLetters(a *admin) error {
@@ -260,6 +292,7 @@ func usageErr(msg string) error { return &usageError{err: errors.New(msg)} }
 
 func webhooksCmd(args []string) error {
 	fs, path := newFlags("webhooks", true)
+	adminAddr := adminFlag(fs)
 	public := fs.String("public-url", "", "register: the daemon's public base URL as Lever reaches it, "+
 		"e.g. https://lb.example.com")
 	rest, err := parseArgs(fs, args)
@@ -274,19 +307,19 @@ func webhooksCmd(args []string) error {
 		fs.Usage()
 		return usageErr(fmt.Sprintf("webhooks %s: unexpected argument %q", rest[0], rest[1]))
 	case rest[0] == "list":
-		return webhooksList(*path)
+		return webhooksList(*path, *adminAddr)
 	case rest[0] == "register":
-		return webhooksRegister(*path, *public)
+		return webhooksRegister(*path, *adminAddr, *public)
 	}
 	fs.Usage()
 	return usageErr(fmt.Sprintf("webhooks: unknown action %q", rest[0]))
 }
 
-func webhooksRegister(path, public string) error {
+func webhooksRegister(path, adminAddr, public string) error {
 	if public == "" {
 		return usageErr("webhooks register: -public-url is required")
 	}
-	a, cfg := adminFor(path)
+	a, cfg := adminFor(path, adminAddr)
 	body, _ := json.Marshal(map[string]string{"public_url": public})
 	out, err := a.call(http.MethodPost, "/admin/webhooks/register", strings.NewReader(string(body)))
 	if err == nil {
@@ -297,7 +330,8 @@ func webhooksRegister(path, public string) error {
 	}
 	// No daemon answers: register with the store directly.
 	return withStore(cfg, func(st *store.Store) error {
-		lc := lever.NewClient(cfg.Lever.BaseURL, cfg.Lever.APIKey.Value(), lever.WithUserAgent("leverbright/"+daemon.Version))
+		lc := lever.NewClient(cfg.Lever.BaseURL, cfg.Lever.APIKey.Value(),
+			lever.WithUserAgent("leverbright/"+daemon.Version))
 		subs, err := daemon.RegisterWebhooks(context.Background(), lc, st, public)
 		if err != nil {
 			return err
@@ -306,8 +340,8 @@ func webhooksRegister(path, public string) error {
 	})
 }
 
-func webhooksList(path string) error {
-	a, cfg := adminFor(path)
+func webhooksList(path, adminAddr string) error {
+	a, cfg := adminFor(path, adminAddr)
 	out, err := a.call(http.MethodGet, "/admin/webhooks", nil)
 	if err == nil {
 		return printSubscriptions(out)
@@ -358,6 +392,7 @@ func withStore(cfg *config.Config, fn func(*store.Store) error) error {
 
 func backupCmd(args []string) error {
 	fs, path := newFlags("backup", true)
+	adminAddr := adminFlag(fs)
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -366,7 +401,7 @@ func backupCmd(args []string) error {
 		fs.Usage()
 		return usageErr("backup: expected one FILE")
 	}
-	a, cfg := adminFor(*path)
+	a, cfg := adminFor(*path, *adminAddr)
 	return writeAtomically(rest[0], func(w io.Writer) error {
 		resp, err := a.http.Get(a.base + "/admin/backup")
 		if err != nil {
@@ -376,8 +411,9 @@ func backupCmd(args []string) error {
 			return withStore(cfg, func(st *store.Store) error { _, err := st.Backup(w); return err })
 		}
 		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("backup from the daemon at %s: %s", a.base, resp.Status)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get(daemon.AdminHeader) == "" {
+			return fmt.Errorf("backup from the daemon at %s: %s (pass -admin ADDR if it listens "+
+				"elsewhere)", a.base, resp.Status)
 		}
 		_, err = io.Copy(w, resp.Body)
 		return err

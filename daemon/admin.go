@@ -31,6 +31,10 @@ func (d *Daemon) adminMux() http.Handler {
 	return guardAdmin(mux)
 }
 
+// AdminHeader marks every answer of the admin listener, so the CLI can tell it from another
+// server on that address.
+const AdminHeader = "Leverbright-Admin"
+
 // guardAdmin keeps web pages out of the admin calls. The listener has no authentication and
 // is meant for loopback, so what reaches it from a browser on the same machine must not act:
 // a request with an Origin (a page's fetch or form) or from another site is refused, and so
@@ -38,6 +42,7 @@ func (d *Daemon) adminMux() http.Handler {
 // metrics and status stay open to monitors.
 func guardAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(AdminHeader, Version)
 		if strings.HasPrefix(r.URL.Path, "/admin/") && !fromLocalTool(r) {
 			writeText(w, http.StatusForbidden, "admin calls are taken from local tools only")
 			return

@@ -31,6 +31,8 @@ func (d *Daemon) Reload() error {
 		d.recordReload(err)
 		d.opts.Notify("READY=1")
 		return err
+	case err == nil:
+		d.log.Info("config file matches the running config again", "path", old.Path)
 	}
 	d.recordReload(err)
 	return err
