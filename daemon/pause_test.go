@@ -56,6 +56,9 @@ func TestDaemon_Run_OutagePauseHoldsWhileOtherWorkSucceeds(t *testing.T) {
 		return d.Ready() && !d.Status().Passes["full_resync"].LastOK.IsZero(), "running"
 	})
 
+	waitFor(t, 10*time.Second, "idle queue", func() (bool, string) {
+		return d.Status().QueueDepth == 0, "work left"
+	})
 	env.BrightHire.SetDown(true)
 	send := func(body []byte) {
 		t.Helper()
