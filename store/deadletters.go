@@ -135,10 +135,6 @@ func (s *Store) RetryAllDeadLetters() (int, error) {
 // DropDeadLetter deletes dead letter id for good.
 func (s *Store) DropDeadLetter(id uint64) error {
 	return s.update(fmt.Sprintf("drop dead letter %d", id), func(tx *bolt.Tx) error {
-		dead := bucket(tx, bucketDead)
-		if dead.Get(u64(id)) == nil {
-			return ErrNotFound
-		}
-		return dead.Delete(u64(id))
+		return deleteExisting(bucket(tx, bucketDead), u64(id))
 	})
 }

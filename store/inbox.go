@@ -188,11 +188,7 @@ func (s *Store) Due(now time.Time, limit int, skipKeys map[string]bool) ([]Item,
 // the item is not there.
 func (s *Store) Done(id uint64) error {
 	return s.update(fmt.Sprintf("finish item %d", id), func(tx *bolt.Tx) error {
-		inbox := bucket(tx, bucketInbox)
-		if inbox.Get(u64(id)) == nil {
-			return ErrNotFound
-		}
-		return inbox.Delete(u64(id))
+		return deleteExisting(bucket(tx, bucketInbox), u64(id))
 	})
 }
 

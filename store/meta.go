@@ -120,10 +120,6 @@ func (s *Store) Webhooks() ([]WebhookSub, error) {
 // DeleteWebhook removes subscription id; ErrNotFound (wrapped) if absent.
 func (s *Store) DeleteWebhook(id string) error {
 	return s.update("delete webhook "+id, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketWebhooks)
-		if b.Get([]byte(id)) == nil {
-			return ErrNotFound
-		}
-		return b.Delete([]byte(id))
+		return deleteExisting(tx.Bucket(bucketWebhooks), []byte(id))
 	})
 }

@@ -132,6 +132,14 @@ func (s *Store) FileSize() int64 {
 	return fi.Size()
 }
 
+// deleteExisting deletes key from b, or returns ErrNotFound when it is not there.
+func deleteExisting(b *bolt.Bucket, key []byte) error {
+	if b.Get(key) == nil {
+		return ErrNotFound
+	}
+	return b.Delete(key)
+}
+
 // bucket returns the named bucket of tx with the fill percent its key
 // pattern calls for. The buckets exist once Open has returned.
 func bucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
