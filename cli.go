@@ -37,11 +37,15 @@ type admin struct {
 func adminFor(path, override string) (*admin, *config.Config) {
 	addr := config.Default().Listen.Admin
 	cfg, err := config.Load(path)
+	raw := ""
+	if err != nil {
+		raw = rawAdminAddr(path)
+	}
 	switch {
 	case err == nil:
 		addr = cfg.Listen.Admin
-	case rawAdminAddr(path) != "":
-		addr = rawAdminAddr(path)
+	case raw != "":
+		addr = raw
 		fmt.Fprintf(os.Stderr, "leverbright: %s does not load; asking the daemon at listen.admin = %s\n", path, addr)
 	default:
 		fmt.Fprintf(os.Stderr, "leverbright: %s cannot be read for listen.admin; asking the default %s "+
